@@ -1,0 +1,16 @@
+# Every third-party dependency is found here, once. All come from Debian 12 packages
+# (tools/lib/deps.sh installs them).
+find_package(Threads REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(gRPC CONFIG REQUIRED)
+find_package(absl CONFIG REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(PostgreSQL REQUIRED)
+find_package(Catch2 2 REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(prometheus-cpp CONFIG REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
+pkg_check_modules(OATH REQUIRED IMPORTED_TARGET liboath)
+find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
