@@ -1,6 +1,7 @@
 # Helpers so that every library, binary and test is declared the same way.
 
-set(UWALLET_WARNINGS -Wall -Wextra -Wpedantic -Wshadow)
+# Designated initialisers that leave fields at their defaults are the style (options structs).
+set(UWALLET_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wno-missing-field-initializers)
 if(UWALLET_WERROR)
   list(APPEND UWALLET_WARNINGS -Werror)
 endif()
@@ -50,4 +51,21 @@ function(uw_service)
   add_executable(uwallet-${ARG_NAME} ${CMAKE_CURRENT_SOURCE_DIR}/main.cc)
   target_compile_options(uwallet-${ARG_NAME} PRIVATE ${UWALLET_WARNINGS})
   target_link_libraries(uwallet-${ARG_NAME} PRIVATE uwallet_${ARG_NAME}_lib)
+endfunction()
+
+# uw_embed_migrations(OUT_VAR NAMESPACE ns FUNCTION fn DIR schema): compiles schema/NNNN_*.sql into
+# the binary; declare `std::vector<uwallet::pg::Migration> fn();` in a header of the service.
+function(uw_embed_migrations out_var)
+  cmake_parse_arguments(ARG "" "NAMESPACE;FUNCTION;DIR" "" ${ARGN})
+  file(GLOB sql_files CONFIGURE_DEPENDS ${ARG_DIR}/*.sql)
+  string(REPLACE "::" "_" stem ${ARG_NAMESPACE})
+  set(output ${CMAKE_CURRENT_BINARY_DIR}/${stem}_migrations.cc)
+  add_custom_command(
+    OUTPUT ${output}
+    COMMAND ${CMAKE_COMMAND} -DSCHEMA_DIR=${ARG_DIR} -DOUTPUT=${output}
+            -DFUNCTION=${ARG_FUNCTION} -DNAMESPACE=${ARG_NAMESPACE}
+            -P ${CMAKE_SOURCE_DIR}/cmake/EmbedMigrations.cmake
+    DEPENDS ${sql_files} ${CMAKE_SOURCE_DIR}/cmake/EmbedMigrations.cmake
+    COMMENT "embedding migrations of ${ARG_DIR}")
+  set(${out_var} ${output} PARENT_SCOPE)
 endfunction()

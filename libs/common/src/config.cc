@@ -11,57 +11,54 @@ namespace uwallet {
 
 void Config::AddString(std::string name, std::string* target, std::string help) {
   flags_[std::move(name)] = Flag{
-      .help = std::move(help),
-      .default_text = *target,
-      .set = [target](absl::string_view value) {
+      .help = std::move(help), .default_text = *target, .set = [target](absl::string_view value) {
         *target = std::string(value);
         return absl::OkStatus();
       }};
 }
 
 void Config::AddInt(std::string name, int64_t* target, std::string help) {
-  flags_[std::move(name)] = Flag{
-      .help = std::move(help),
-      .default_text = absl::StrCat(*target),
-      .set = [target](absl::string_view value) {
-        int64_t parsed = 0;
-        if (!absl::SimpleAtoi(value, &parsed)) {
-          return absl::InvalidArgumentError(absl::StrCat("not an integer: '", value, "'"));
-        }
-        *target = parsed;
-        return absl::OkStatus();
-      }};
+  flags_[std::move(name)] =
+      Flag{.help = std::move(help),
+           .default_text = absl::StrCat(*target),
+           .set = [target](absl::string_view value) {
+             int64_t parsed = 0;
+             if (!absl::SimpleAtoi(value, &parsed)) {
+               return absl::InvalidArgumentError(absl::StrCat("not an integer: '", value, "'"));
+             }
+             *target = parsed;
+             return absl::OkStatus();
+           }};
 }
 
 void Config::AddBool(std::string name, bool* target, std::string help) {
-  flags_[std::move(name)] = Flag{
-      .help = std::move(help),
-      .default_text = *target ? "true" : "false",
-      .set =
-          [target](absl::string_view value) {
-            bool parsed = false;
-            if (!absl::SimpleAtob(value, &parsed)) {
-              return absl::InvalidArgumentError(absl::StrCat("not a boolean: '", value, "'"));
-            }
-            *target = parsed;
-            return absl::OkStatus();
-          },
-      .is_bool = true};
+  flags_[std::move(name)] =
+      Flag{.help = std::move(help),
+           .default_text = *target ? "true" : "false",
+           .set =
+               [target](absl::string_view value) {
+                 bool parsed = false;
+                 if (!absl::SimpleAtob(value, &parsed)) {
+                   return absl::InvalidArgumentError(absl::StrCat("not a boolean: '", value, "'"));
+                 }
+                 *target = parsed;
+                 return absl::OkStatus();
+               },
+           .is_bool = true};
 }
 
 void Config::AddDuration(std::string name, absl::Duration* target, std::string help) {
-  flags_[std::move(name)] = Flag{
-      .help = std::move(help),
-      .default_text = absl::FormatDuration(*target),
-      .set = [target](absl::string_view value) {
-        absl::Duration parsed;
-        if (!absl::ParseDuration(value, &parsed)) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("not a duration (like 250ms, 10s, 1h): '", value, "'"));
-        }
-        *target = parsed;
-        return absl::OkStatus();
-      }};
+  flags_[std::move(name)] = Flag{.help = std::move(help),
+                                 .default_text = absl::FormatDuration(*target),
+                                 .set = [target](absl::string_view value) {
+                                   absl::Duration parsed;
+                                   if (!absl::ParseDuration(value, &parsed)) {
+                                     return absl::InvalidArgumentError(absl::StrCat(
+                                         "not a duration (like 250ms, 10s, 1h): '", value, "'"));
+                                   }
+                                   *target = parsed;
+                                   return absl::OkStatus();
+                                 }};
 }
 
 std::string Config::EnvName(absl::string_view flag) {

@@ -6,14 +6,15 @@
 
 namespace uwallet {
 
-UuidV7Generator::UuidV7Generator(const Clock& clock) : clock_(clock), random_(std::random_device{}()) {}
+UuidV7Generator::UuidV7Generator(const Clock& clock)
+    : clock_(clock), random_(std::random_device{}()) {}
 
 std::string UuidV7Generator::NewId() {
   std::lock_guard<std::mutex> lock(mutex_);
   int64_t now_ms = absl::ToUnixMillis(clock_.Now());
   if (now_ms <= last_ms_) {
-    // Same (or an earlier) millisecond: keep the order with the 12-bit sequence; on overflow, borrow
-    // the next millisecond rather than go backwards.
+    // Same (or an earlier) millisecond: keep the order with the 12-bit sequence; on overflow,
+    // borrow the next millisecond rather than go backwards.
     if (++sequence_ > 0x0fff) {
       sequence_ = 0;
       ++last_ms_;
@@ -30,10 +31,10 @@ std::string UuidV7Generator::NewId() {
   bytes[7] = static_cast<uint8_t>(sequence_ & 0xff);
   bytes[8] = static_cast<uint8_t>(0x80 | ((random_bits >> 56) & 0x3f));
   for (int i = 9; i < 16; ++i) bytes[i] = static_cast<uint8_t>(random_bits >> (8 * (15 - i)));
-  return absl::StrFormat(
-      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0], bytes[1],
-      bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10],
-      bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
+  return absl::StrFormat("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                         bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6],
+                         bytes[7], bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13],
+                         bytes[14], bytes[15]);
 }
 
 std::string SequentialIdGenerator::NewId() {

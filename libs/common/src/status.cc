@@ -5,7 +5,8 @@
 
 namespace uwallet {
 
-absl::Status WithReason(absl::StatusCode code, absl::string_view reason, absl::string_view message) {
+absl::Status WithReason(absl::StatusCode code, absl::string_view reason,
+                        absl::string_view message) {
   absl::Status status(code, message);
   status.SetPayload(kReasonPayloadUrl, absl::Cord(reason));
   return status;

@@ -15,7 +15,7 @@ TEST_CASE("UUIDv7 ids are well-formed, unique and time-ordered") {
     if (i % 1000 == 0) clock.Advance(absl::Milliseconds(1));
     std::string id = ids.NewId();
     REQUIRE(IsUuid(id));
-    REQUIRE(id[14] == '7');                                   // version
+    REQUIRE(id[14] == '7');                                          // version
     REQUIRE(std::string("89ab").find(id[19]) != std::string::npos);  // variant
     REQUIRE(id > previous);  // ordered even within one millisecond
     REQUIRE(seen.insert(id).second);

@@ -34,8 +34,8 @@ TEST_CASE("UW_RETURN_IF_ERROR returns the first error") {
 }
 
 TEST_CASE("Annotate keeps code and reason") {
-  absl::Status annotated =
-      Annotate(WithReason(absl::StatusCode::kFailedPrecondition, "ACCOUNT_FROZEN", "frozen"), "pay");
+  absl::Status annotated = Annotate(
+      WithReason(absl::StatusCode::kFailedPrecondition, "ACCOUNT_FROZEN", "frozen"), "pay");
   REQUIRE(annotated.code() == absl::StatusCode::kFailedPrecondition);
   REQUIRE(annotated.message() == "pay: frozen");
   REQUIRE(ReasonOf(annotated) == "ACCOUNT_FROZEN");

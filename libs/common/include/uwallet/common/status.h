@@ -12,11 +12,11 @@
 #define UW_STATUS_CONCAT_(a, b) UW_STATUS_CONCAT_INNER_(a, b)
 
 // Returns the status from the enclosing function when `expr` is not OK.
-#define UW_RETURN_IF_ERROR(expr)                                 \
-  do {                                                           \
-    if (::absl::Status uw_status_ = (expr); !uw_status_.ok()) {  \
-      return uw_status_;                                         \
-    }                                                            \
+#define UW_RETURN_IF_ERROR(expr)                                \
+  do {                                                          \
+    if (::absl::Status uw_status_ = (expr); !uw_status_.ok()) { \
+      return uw_status_;                                        \
+    }                                                           \
   } while (false)
 
 // `UW_ASSIGN_OR_RETURN(auto value, Foo());` declares/assigns `value` from a StatusOr or returns its
