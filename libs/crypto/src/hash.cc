@@ -16,7 +16,8 @@ namespace internal {
 std::string Hmac(const EVP_MD* digest, absl::string_view key, absl::string_view data) {
   // HMAC() takes the key length as an int. A key that long is a bug.
   UW_CHECK(key.size() <= static_cast<size_t>(INT_MAX));
-  // OpenSSL 3.0 mishandles a null key pointer; an empty key must still be a valid pointer.
+  // A default absl::string_view has a null data pointer. Do not rely on how OpenSSL reads a null
+  // key: an empty key is a valid pointer with length 0.
   static constexpr unsigned char kEmpty = 0;
   const void* key_bytes = key.empty() ? &kEmpty : static_cast<const void*>(key.data());
   unsigned char mac[EVP_MAX_MD_SIZE];

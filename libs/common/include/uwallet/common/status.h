@@ -11,18 +11,21 @@
 #define UW_STATUS_CONCAT_INNER_(a, b) a##b
 #define UW_STATUS_CONCAT_(a, b) UW_STATUS_CONCAT_INNER_(a, b)
 
-// Returns the status from the enclosing function when `expr` is not OK.
-#define UW_RETURN_IF_ERROR(expr)                                \
-  do {                                                          \
-    if (::absl::Status uw_status_ = (expr); !uw_status_.ok()) { \
-      return uw_status_;                                        \
-    }                                                           \
+// Returns the status from the enclosing function when `expr` is not OK. (A unique variable name per
+// use, so that nested uses, e.g. inside a lambda passed to another use, do not shadow.)
+#define UW_RETURN_IF_ERROR(expr) \
+  UW_RETURN_IF_ERROR_IMPL_(UW_STATUS_CONCAT_(uw_status_, __COUNTER__), expr)
+#define UW_RETURN_IF_ERROR_IMPL_(name, expr)        \
+  do {                                              \
+    if (::absl::Status name = (expr); !name.ok()) { \
+      return name;                                  \
+    }                                               \
   } while (false)
 
 // `UW_ASSIGN_OR_RETURN(auto value, Foo());` declares/assigns `value` from a StatusOr or returns its
 // error from the enclosing function.
 #define UW_ASSIGN_OR_RETURN(lhs, expr) \
-  UW_ASSIGN_OR_RETURN_IMPL_(UW_STATUS_CONCAT_(uw_statusor_, __LINE__), lhs, expr)
+  UW_ASSIGN_OR_RETURN_IMPL_(UW_STATUS_CONCAT_(uw_statusor_, __COUNTER__), lhs, expr)
 #define UW_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                              \
   if (!tmp.ok()) return std::move(tmp).status();  \

@@ -1,6 +1,6 @@
 #pragma once
-// A Redis reply as a plain value. Replies are copied out of hiredis's redisReply as soon as they are
-// read, so no hiredis type (or its manual memory management) leaves libs/redis.
+// A Redis reply as a plain value. Replies are copied out of hiredis's redisReply as soon as they
+// are read, so no hiredis type (or its manual memory management) leaves libs/redis.
 
 #include <cstdint>
 #include <string>
@@ -59,17 +59,14 @@ class Reply {
 };
 
 // Maps a Redis error reply ("WRONGTYPE Operation against ...") to the status code that says what
-// the caller should do:
-//   WRONGTYPE, "ERR value is not an integer", overflow       -> FAILED_PRECONDITION (the key's state)
-//   BUSYGROUP                                                 -> ALREADY_EXISTS
-//   NOSCRIPT, NOGROUP                                         -> NOT_FOUND
-//   LOADING, BUSY, MASTERDOWN, READONLY, TRYAGAIN, CLUSTERDOWN,
-//   MOVED, ASK                                                -> UNAVAILABLE (retry later)
-//   OOM                                                       -> RESOURCE_EXHAUSTED
-//   other ERR (syntax, unknown command, arity), EXECABORT     -> INVALID_ARGUMENT
-//   NOAUTH, WRONGPASS, NOPERM, script runtime errors, unknown -> INTERNAL (nobody can fix it by
-//                                                                retrying or changing input)
-// The message keeps the Redis text, prefixed with "redis: ".
+// the caller should do. The message keeps the Redis text, prefixed with "redis: ".
+//   FAILED_PRECONDITION: WRONGTYPE, "ERR value is not an integer", overflow (the key's state)
+//   ALREADY_EXISTS: BUSYGROUP.  NOT_FOUND: NOSCRIPT, NOGROUP.  RESOURCE_EXHAUSTED: OOM.
+//   UNAVAILABLE (retry later): LOADING, BUSY, MASTERDOWN, READONLY, TRYAGAIN, CLUSTERDOWN, MOVED,
+//     ASK, NOREPLICAS, MISCONF.
+//   INVALID_ARGUMENT: other ERR (syntax, unknown command, wrong arity), EXECABORT.
+//   INTERNAL (neither a retry nor other input fixes it): NOAUTH, WRONGPASS, NOPERM, Lua runtime
+//     errors, unknown prefixes.
 [[nodiscard]] absl::Status StatusFromRedisError(absl::string_view error);
 
 // The first word of an error reply: "WRONGTYPE", "ERR", "NOSCRIPT", ...
