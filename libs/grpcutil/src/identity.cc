@@ -59,6 +59,8 @@ std::string IdentitySigner::Sign(const Identity& identity) const {
   claims["exp"] = ToUnix(identity.expires_at == absl::InfinitePast() ? now + kIdentityTtl
                                                                      : identity.expires_at);
   claims["su"] = ToUnix(identity.step_up_until);
+  if (!identity.client_ip.empty()) claims["ip"] = identity.client_ip;
+  if (!identity.device_id.empty()) claims["dev"] = identity.device_id;
   const std::string payload = crypto::Base64UrlEncode(claims.dump());
   return absl::StrCat(payload, ".", crypto::Base64UrlEncode(crypto::HmacSha256(key_, payload)));
 }
@@ -94,6 +96,8 @@ absl::StatusOr<Identity> IdentitySigner::Verify(absl::string_view token) const {
     identity.issued_at = FromUnix(claims.at("iat").get<int64_t>());
     identity.expires_at = FromUnix(claims.at("exp").get<int64_t>());
     identity.step_up_until = FromUnix(claims.value("su", int64_t{0}));
+    identity.client_ip = claims.value("ip", std::string());
+    identity.device_id = claims.value("dev", std::string());
   } catch (const nlohmann::json::exception&) {
     return Unauthenticated("malformed");
   }

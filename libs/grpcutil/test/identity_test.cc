@@ -15,7 +15,8 @@ TEST_CASE("a signed identity verifies and keeps its claims") {
   Identity identity{.user_id = "u1",
                     .roles = {"customer"},
                     .session_id = "s1",
-                    .step_up_until = clock.Now() + absl::Minutes(5)};
+                    .step_up_until = clock.Now() + absl::Minutes(5),
+                    .client_ip = "203.0.113.7", .device_id = "dev-1"};
   auto verified = signer->Verify(signer->Sign(identity));
   REQUIRE(verified.ok());
   REQUIRE(verified->user_id == "u1");
@@ -23,6 +24,8 @@ TEST_CASE("a signed identity verifies and keeps its claims") {
   REQUIRE_FALSE(verified->IsStaff());
   REQUIRE(verified->session_id == "s1");
   REQUIRE(verified->HasFreshStepUp(clock.Now()));
+  REQUIRE(verified->client_ip == "203.0.113.7");
+  REQUIRE(verified->device_id == "dev-1");
   REQUIRE_FALSE(verified->HasFreshStepUp(clock.Now() + absl::Minutes(6)));
 
   auto service = signer->Verify(signer->SignService("payments"));

@@ -25,6 +25,7 @@ inline constexpr absl::Duration kIdentityTtl = absl::Seconds(60);
 inline constexpr absl::Duration kClockSkewAllowed = absl::Seconds(5);
 
 namespace roles {
+inline constexpr char kAnonymous[] = "anonymous";  // not signed in (register, login, reset...)
 inline constexpr char kCustomer[] = "customer";
 inline constexpr char kMerchant[] = "merchant";
 inline constexpr char kAgent[] = "agent";
@@ -40,6 +41,8 @@ struct Identity {
   absl::Time issued_at = absl::InfinitePast();
   absl::Time expires_at = absl::InfinitePast();
   absl::Time step_up_until = absl::InfinitePast();  // fresh step-up (2FA/code) valid until
+  std::string client_ip;   // the app's address as the gateway saw it (for rate limits and risk)
+  std::string device_id;   // the app's device id header, when it sent one
 
   [[nodiscard]] bool HasRole(absl::string_view role) const;
   [[nodiscard]] bool IsService() const;  // any role "service:<name>"
