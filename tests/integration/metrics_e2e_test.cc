@@ -1,0 +1,196 @@
+// Scrapes /metrics of the running suite (tools/test writes the addresses to UWALLET_TEST_ENV_FILE)
+// and parses it strictly as Prometheus text: every service's exposition is well-formed, and one
+// gRPC call (a health check, which goes through the same interceptor as every RPC) shows up in
+// uwallet_grpc_server_handled_total and the latency histogram. Without the env file: exit 77.
+#include <grpcpp/grpcpp.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/integration/prometheus_text.h"
+
+namespace uwallet::testing {
+namespace {
+
+constexpr size_t kResponseBytesMax = 16 * 1024 * 1024;
+constexpr char kHandled[] = "uwallet_grpc_server_handled_total";
+constexpr char kLatency[] = "uwallet_grpc_server_handling_seconds";
+constexpr char kHealthMethod[] = "/grpc.health.v1.Health/Check";
+const char* const kServices[] = {"AUTH", "LEDGER", "PAYMENTS", "SUPPORT", "FRAUD", "GATEWAY"};
+
+// KEY='value' lines (the format tools/lib/suite.sh writes).
+std::map<std::string, std::string> ReadEnvFile() {
+  const char* path = std::getenv("UWALLET_TEST_ENV_FILE");
+  if (path == nullptr || *path == '\0') {
+    std::printf("UWALLET_TEST_ENV_FILE not set: skipping (run through tools/test)\n");
+    std::exit(77);
+  }
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  std::map<std::string, std::string> env;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(line, absl::MaxSplits('=', 1));
+    absl::string_view value = kv.second;
+    if (absl::ConsumePrefix(&value, "'")) absl::ConsumeSuffix(&value, "'");
+    env[kv.first] = std::string(value);
+  }
+  return env;
+}
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+
+// GET http://ADDRESS/metrics over HTTP/1.0 (no chunking), with bounded waits and size.
+HttpResponse HttpGet(const std::string& address, const std::string& path) {
+  std::pair<std::string, std::string> host_port = absl::StrSplit(address, absl::MaxSplits(':', 1));
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* resolved = nullptr;
+  REQUIRE(getaddrinfo(host_port.first.c_str(), host_port.second.c_str(), &hints, &resolved) == 0);
+  int fd = socket(resolved->ai_family, resolved->ai_socktype, resolved->ai_protocol);
+  REQUIRE(fd >= 0);
+  timeval timeout{.tv_sec = 10, .tv_usec = 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  const bool connected = connect(fd, resolved->ai_addr, resolved->ai_addrlen) == 0;
+  freeaddrinfo(resolved);
+  if (!connected) close(fd);
+  INFO("connecting to " << address);
+  REQUIRE(connected);
+  const std::string request =
+      absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: ", address, "\r\nAccept: text/plain\r\n\r\n");
+  REQUIRE(send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size()));
+  std::string raw;
+  char buffer[65536];
+  while (raw.size() <= kResponseBytesMax) {
+    ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+    if (n <= 0) break;
+    raw.append(buffer, static_cast<size_t>(n));
+  }
+  close(fd);
+  REQUIRE(raw.size() <= kResponseBytesMax);
+  const size_t header_end = raw.find("\r\n\r\n");
+  REQUIRE(header_end != std::string::npos);
+  HttpResponse response;
+  response.body = raw.substr(header_end + 4);
+  std::vector<std::string> lines = absl::StrSplit(raw.substr(0, header_end), "\r\n");
+  std::vector<std::string> status_line = absl::StrSplit(lines[0], ' ');
+  REQUIRE(status_line.size() >= 2);
+  REQUIRE(absl::SimpleAtoi(status_line[1], &response.status));
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::pair<std::string, std::string> header = absl::StrSplit(lines[i], absl::MaxSplits(':', 1));
+    response.headers[absl::AsciiStrToLower(header.first)] =
+        std::string(absl::StripAsciiWhitespace(header.second));
+  }
+  return response;
+}
+
+PromExposition Scrape(const std::string& address) {
+  HttpResponse response = HttpGet(address, "/metrics");
+  INFO("GET http://" << address << "/metrics");
+  REQUIRE(response.status == 200);
+  REQUIRE(absl::StartsWith(response.headers["content-type"], "text/plain"));
+  if (response.headers.count("content-length") > 0) {
+    size_t length = 0;
+    REQUIRE(absl::SimpleAtoi(response.headers["content-length"], &length));
+    REQUIRE(response.body.size() == length);
+  }
+  absl::StatusOr<PromExposition> parsed = ParsePrometheusText(response.body);
+  INFO("parse error: " << parsed.status().ToString() << "\n--- body:\n" << response.body);
+  REQUIRE(parsed.ok());
+  return *std::move(parsed);
+}
+
+double ValueOrZero(const PromExposition& exposition, const std::string& name,
+                   const std::map<std::string, std::string>& labels) {
+  absl::StatusOr<double> value = exposition.Value(name, labels);
+  return value.ok() ? *value : 0;
+}
+
+TEST_CASE("every service serves well-formed Prometheus text with the RPC families") {
+  std::map<std::string, std::string> env = ReadEnvFile();
+  for (const char* service : kServices) {
+    const std::string key = absl::StrCat("UW_METRICS_", service);
+    INFO(key);
+    REQUIRE(env.count(key) == 1);
+    PromExposition exposition = Scrape(env[key]);
+    // The suite's start-up health checks already went through the interceptor.
+    const PromFamily* handled = exposition.Find(kHandled);
+    REQUIRE(handled != nullptr);
+    CHECK(handled->type == "counter");
+    CHECK(!handled->help.empty());
+    const PromFamily* latency = exposition.Find(kLatency);
+    REQUIRE(latency != nullptr);
+    CHECK(latency->type == "histogram");
+  }
+}
+
+TEST_CASE("one health check RPC is counted by method and code and timed") {
+  std::map<std::string, std::string> env = ReadEnvFile();
+  REQUIRE(env.count("UWALLET_AUTH_ADDR") == 1);
+  REQUIRE(env.count("UW_METRICS_AUTH") == 1);
+  const std::map<std::string, std::string> ok_labels = {{"method", kHealthMethod}, {"code", "OK"}};
+  const std::map<std::string, std::string> method_label = {{"method", kHealthMethod}};
+
+  PromExposition before = Scrape(env["UW_METRICS_AUTH"]);
+  const double handled_before = ValueOrZero(before, kHandled, ok_labels);
+  const double timed_before = ValueOrZero(before, std::string(kLatency) + "_count", method_label);
+
+  auto channel = grpc::CreateChannel(env["UWALLET_AUTH_ADDR"], grpc::InsecureChannelCredentials());
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = stub->Check(&context, grpc::health::v1::HealthCheckRequest(), &response);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  CHECK(response.status() == grpc::health::v1::HealthCheckResponse::SERVING);
+
+  PromExposition after = Scrape(env["UW_METRICS_AUTH"]);
+  // At least our call (other tests may call auth's health at the same time).
+  CHECK(ValueOrZero(after, kHandled, ok_labels) >= handled_before + 1);
+  CHECK(ValueOrZero(after, std::string(kLatency) + "_count", method_label) >= timed_before + 1);
+}
+
+TEST_CASE("an RPC that fails is counted under its status code") {
+  std::map<std::string, std::string> env = ReadEnvFile();
+  // Health of a service name the server does not know: NOT_FOUND.
+  const std::map<std::string, std::string> labels = {{"method", kHealthMethod},
+                                                     {"code", "NOT_FOUND"}};
+  const double before = ValueOrZero(Scrape(env["UW_METRICS_AUTH"]), kHandled, labels);
+  auto channel = grpc::CreateChannel(env["UWALLET_AUTH_ADDR"], grpc::InsecureChannelCredentials());
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service("uwallet.no_such.v1.NoSuchService");
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = stub->Check(&context, request, &response);
+  REQUIRE(status.error_code() == grpc::StatusCode::NOT_FOUND);
+  CHECK(ValueOrZero(Scrape(env["UW_METRICS_AUTH"]), kHandled, labels) >= before + 1);
+}
+
+}  // namespace
+}  // namespace uwallet::testing
