@@ -34,13 +34,16 @@ uw_install_deps() {
     # shellcheck disable=SC2086
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
   fi
-  # Node tools (buf, gRPC-Web clients), pinned in tools/node/package-lock.json.
-  if [ -f "$UW_ROOT/tools/node/package-lock.json" ]; then
-    local stamp="$UW_ROOT/tools/node/node_modules/.uwallet-lock"
-    if [ ! -f "$stamp" ] || ! cmp -s "$UW_ROOT/tools/node/package-lock.json" "$stamp"; then
-      uw_say "installing node tools (npm ci)"
-      (cd "$UW_ROOT/tools/node" && npm ci --no-audit --no-fund --loglevel=error)
-      cp "$UW_ROOT/tools/node/package-lock.json" "$stamp"
+  # Node packages (buf and helm for tools, the e2e clients, the web console), each pinned by its
+  # package-lock.json and installed with npm ci when the lock file changed.
+  local dir
+  for dir in tools/node tests/e2e services/web; do
+    [ -f "$UW_ROOT/$dir/package-lock.json" ] || continue
+    local stamp="$UW_ROOT/$dir/node_modules/.uwallet-lock"
+    if [ ! -f "$stamp" ] || ! cmp -s "$UW_ROOT/$dir/package-lock.json" "$stamp"; then
+      uw_say "installing node packages in $dir (npm ci)"
+      (cd "$UW_ROOT/$dir" && npm ci --no-audit --no-fund --loglevel=error)
+      cp "$UW_ROOT/$dir/package-lock.json" "$stamp"
     fi
-  fi
+  done
 }

@@ -16,6 +16,8 @@ uw_suite_env() {
     echo "UWALLET_IDENTITY_KEY='$(cat "$run/identity.key")'"
     echo "UWALLET_DEV_MAILBOX=true"
     echo "UWALLET_HTTP_LISTEN='127.0.0.1:$UW_PORT_HTTP'"
+    # The Vite dev server of the web console may call the gateway cross-origin.
+    echo "UWALLET_CORS_ORIGINS='http://localhost:5173,http://127.0.0.1:5173'"
     for svc in "${UW_SERVICES[@]}"; do
       upper=$(echo "$svc" | tr a-z A-Z)
       local port_var="UW_PORT_$upper" metrics_var="UW_METRICS_$upper"
