@@ -74,6 +74,7 @@ int Run(int argc, char** argv, ServiceSpec spec) {
   int64_t redis_pool_size = 16;
   std::string redis_prefix;
   bool dev_mailbox = false;
+  bool migrate_only = false;
   Peers peers{.auth = "127.0.0.1:50051",
               .ledger = "127.0.0.1:50052",
               .payments = "127.0.0.1:50053",
@@ -155,6 +156,10 @@ int Run(int argc, char** argv, ServiceSpec spec) {
       return Fail("migrations failed", status);
     }
     runtime.pg = pg_pool.get();
+  }
+  if (migrate_only) {
+    log::Info("migrations applied; exiting (--migrate-only)");
+    return 0;
   }
 
   std::unique_ptr<redis::Pool> redis_pool;
