@@ -21,6 +21,7 @@
 #include "prometheus/exposer.h"
 #include "prometheus/family.h"
 #include "prometheus/histogram.h"
+#include "uwallet/common/file.h"
 #include "uwallet/common/log.h"
 #include "uwallet/common/status.h"
 #include "uwallet/grpcutil/identity.h"
@@ -141,14 +142,6 @@ class ObservingInterceptorFactory final
  private:
   Metrics* metrics_;
 };
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 }  // namespace
 

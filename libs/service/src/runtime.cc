@@ -7,19 +7,12 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "uwallet/common/file.h"
 #include "uwallet/common/log.h"
 #include "uwallet/common/status.h"
 
 namespace uwallet::service {
 namespace {
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 int Fail(absl::string_view what, const absl::Status& status) {
   log::Error(what, {{"error", status.ToString()}});

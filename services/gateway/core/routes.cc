@@ -93,13 +93,9 @@ absl::StatusOr<RouteTable> RouteTable::Build(const RouteOptions& options) {
     if (service == nullptr) {
       return absl::InternalError(absl::StrCat("route table names unknown service ", entry.service));
     }
-    for (const auto& name : entry.anonymous) {
-      if (service->FindMethodByName(name) == nullptr) {
-        return absl::InternalError(
-            absl::StrCat("route table names unknown method ", entry.service, "/", name));
-      }
-    }
-    for (const auto& [name, roles] : entry.role_overrides) {
+    std::vector<std::string> named = entry.anonymous;
+    for (const auto& [name, roles] : entry.role_overrides) named.push_back(name);
+    for (const auto& name : named) {
       if (service->FindMethodByName(name) == nullptr) {
         return absl::InternalError(
             absl::StrCat("route table names unknown method ", entry.service, "/", name));
