@@ -28,6 +28,25 @@ uw_build() {
   fi
   uw_say "building (ninja, $(nproc) cores)"
   ninja -C "$UW_BUILD_DIR" ${UW_NINJA_FLAGS:-}
+  uw_build_web
+}
+
+# The web console (services/web): npm run build (protoc-gen-es + vite) into services/web/dist when
+# its sources, its lock file or proto/ are newer than the last build. Served by the gateway
+# (--web-root, UWALLET_WEB_ROOT).
+uw_build_web() {
+  local web="$UW_ROOT/services/web"
+  [ -f "$web/package.json" ] || return 0
+  if [ ! -d "$web/node_modules" ]; then
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  if [ -f "$web/dist/index.html" ] && [ -z "$(find "$web/src" "$web/index.html" "$web/package-lock.json" \
+      "$web/vite.config.ts" "$web/tsconfig.json" "$UW_ROOT/proto" -newer "$web/dist/index.html" \
+      -not -path "$web/src/gen/*" -print -quit 2>/dev/null)" ]; then
+    return 0
+  fi
+  uw_say "building the web console (services/web)"
+  (cd "$web" && npm run --silent build >/dev/null) || uw_die "the web console did not build (cd services/web && npm run build)"
 }
 
 # Runs a command as the postgres user when we are root (PostgreSQL refuses to run as root).

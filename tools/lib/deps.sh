@@ -6,7 +6,7 @@ UW_APT_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libhiredis-dev libpq-dev libssl-dev catch2 libargon2-dev liboath-dev nlohmann-json3-dev
   libboost-dev prometheus-cpp-dev grpc-proto
-  postgresql redis-server redis-tools nodejs npm
+  postgresql redis-server redis-tools nodejs npm chromium fonts-wqy-microhei
 )
 
 uw_missing_apt_packages() {

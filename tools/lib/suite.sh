@@ -18,6 +18,8 @@ uw_suite_env() {
     echo "UWALLET_HTTP_LISTEN='127.0.0.1:$UW_PORT_HTTP'"
     # The Vite dev server of the web console may call the gateway cross-origin.
     echo "UWALLET_CORS_ORIGINS='http://localhost:5173,http://127.0.0.1:5173'"
+    # The gateway serves the web console's static files (services/web/dist) on its HTTP listener.
+    echo "UWALLET_WEB_ROOT='$UW_ROOT/services/web/dist'"
     for svc in "${UW_SERVICES[@]}"; do
       upper=$(echo "$svc" | tr a-z A-Z)
       local port_var="UW_PORT_$upper" metrics_var="UW_METRICS_$upper"

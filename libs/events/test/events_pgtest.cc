@@ -132,5 +132,39 @@ TEST_CASE("oversized payloads are refused") {
   REQUIRE(status.code() == absl::StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("AppendBatch writes several events with one statement, in order") {
+  Fixture f;
+  std::vector<std::string> ids;
+  REQUIRE(f.schema.pool()
+              .Transact([&](pg::Connection& tx) -> absl::Status {
+                UW_ASSIGN_OR_RETURN(
+                    ids, f.outbox.AppendBatch(tx, {{"ledger.transfer_posted", "a1", R"({"n":1})"},
+                                                   {"ledger.transfer_posted", "a2", R"({"n":2})"},
+                                                   {"ledger.hold_created", "a\"3", "{}"}}));
+                return absl::OkStatus();
+              })
+              .ok());
+  REQUIRE(ids.size() == 3);
+  auto rows = f.schema.pool().Exec(
+      "SELECT event_id::text, type, subject_id, payload::text, source FROM outbox ORDER BY seq");
+  REQUIRE(rows.ok());
+  REQUIRE(rows->Rows() == 3);
+  REQUIRE(rows->String(0, 0) == ids[0]);
+  REQUIRE(rows->String(1, 3) == R"({"n": 2})");
+  REQUIRE(rows->String(2, 1) == "ledger.hold_created");
+  REQUIRE(rows->String(2, 2) == "a\"3");
+  REQUIRE(rows->String(2, 4) == "test");
+  Relay relay(f.schema.pool(), f.redis.pool());
+  REQUIRE(relay.PublishBatch().value() == 3);
+  // Payloads that are not one JSON object are refused before anything is written.
+  for (const char* bad : {"", "[1]", R"({"n":1}, "type": "x")", "{"}) {
+    INFO(bad);
+    absl::Status status = f.schema.pool().Transact([&](pg::Connection& tx) {
+      return f.outbox.AppendBatch(tx, {{"x", "u", bad}}).status();
+    });
+    REQUIRE(status.code() == absl::StatusCode::kInvalidArgument);
+  }
+}
+
 }  // namespace
 }  // namespace uwallet::events

@@ -1,5 +1,6 @@
 #include "uwallet/pg/pg.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -159,6 +160,84 @@ absl::StatusOr<Result> Connection::Exec(absl::string_view sql, const Params& par
   absl::Status status = StatusFromResult(conn_, raw);
   UW_RETURN_IF_ERROR(CheckConnection());
   return status;
+}
+
+absl::StatusOr<std::vector<Result>> Connection::ExecPipeline(const std::vector<Query>& queries) {
+  std::vector<Result> results;
+  if (queries.empty()) return results;
+  if (Broken()) return absl::UnavailableError("database connection lost");
+  if (PQenterPipelineMode(conn_) != 1) return absl::InternalError("cannot enter pipeline mode");
+  // Each query is a Prepare (first use on this connection only) and an Execute; both answer with
+  // a result and a NULL, then the Sync answers PGRES_PIPELINE_SYNC.
+  struct Sent {
+    std::string name;
+    bool prepare;
+  };
+  std::vector<Sent> sent;
+  std::vector<std::string> preparing;  // names sent for Prepare in this pipeline
+  bool send_failed = false;
+  for (const Query& query : queries) {
+    std::string name = StatementName(query.sql);
+    const bool prepare = !prepared_.contains(name) &&
+                         std::find(preparing.begin(), preparing.end(), name) == preparing.end();
+    if (prepare) {
+      if (PQsendPrepare(conn_, name.c_str(), query.sql.c_str(), 0, nullptr) != 1) {
+        send_failed = true;
+        break;
+      }
+      preparing.push_back(name);
+      sent.push_back({name, true});
+    }
+    std::vector<const char*> values(query.params.size());
+    for (size_t i = 0; i < query.params.size(); ++i) {
+      values[i] = query.params[i] ? query.params[i]->c_str() : nullptr;
+    }
+    if (PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
+                            nullptr, nullptr, 0) != 1) {
+      send_failed = true;
+      break;
+    }
+    sent.push_back({std::move(name), false});
+  }
+  if (PQpipelineSync(conn_) != 1) {
+    // Nothing can be read back reliably: drop the connection (the pool closes broken ones).
+    broken_ = true;
+    return absl::UnavailableError("database connection lost");
+  }
+  absl::Status first_error =
+      send_failed ? absl::UnavailableError("database connection lost") : absl::OkStatus();
+  for (const Sent& item : sent) {
+    PGresult* raw = PQgetResult(conn_);
+    if (raw == nullptr) {
+      broken_ = true;
+      return absl::UnavailableError("database connection lost");
+    }
+    Result result(raw);
+    const ExecStatusType status = PQresultStatus(raw);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      if (item.prepare) {
+        prepared_.insert(item.name);
+      } else {
+        results.push_back(result);
+      }
+    } else if (first_error.ok()) {
+      first_error = status == PGRES_PIPELINE_ABORTED ? absl::InternalError("pipeline aborted")
+                                                     : StatusFromResult(conn_, raw);
+    }
+    while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);  // up to the NULL separator
+  }
+  while (PGresult* sync = PQgetResult(conn_)) {
+    const bool done = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+    if (done) break;
+  }
+  if (PQexitPipelineMode(conn_) != 1) {
+    broken_ = true;
+    return absl::UnavailableError("database connection lost");
+  }
+  UW_RETURN_IF_ERROR(CheckConnection());
+  if (!first_error.ok()) return first_error;
+  return results;
 }
 
 absl::Status Connection::ExecScript(absl::string_view sql) {

@@ -30,6 +30,46 @@ TEST_CASE("queries, parameters, NULLs and prepared reuse") {
   REQUIRE(pool.Exec("UPDATE t SET name = 'x' WHERE id < 3")->Affected() == 3);
 }
 
+TEST_CASE("a pipeline runs several statements in one round trip, prepared once") {
+  PgSchema schema;
+  Pool& pool = schema.pool();
+  REQUIRE(pool.Exec("CREATE TABLE p (id bigint PRIMARY KEY, n bigint CHECK (n >= 0))").ok());
+  const std::vector<Connection::Query> work = {
+      {"INSERT INTO p SELECT * FROM unnest($1::bigint[], $2::bigint[])",
+       P("{1,2,3}", "{10,20,30}")},
+      {"UPDATE p SET n = n + $1 WHERE id = ANY($2::bigint[])", P(5, "{1,2}")},
+      {"SELECT id, n FROM p ORDER BY id", {}}};
+  REQUIRE(pool.Transact([&](Connection& tx) -> absl::Status {
+                UW_ASSIGN_OR_RETURN(std::vector<Result> results, tx.ExecPipeline(work));
+                REQUIRE(results.size() == 3);
+                REQUIRE(results[1].Affected() == 2);
+                REQUIRE(results[2].Rows() == 3);
+                REQUIRE(results[2].Int(0, 1) == 15);
+                // Again on the same connection: the statements are prepared already; mixed with
+                // a plain Exec of the same text.
+                REQUIRE(tx.Exec("SELECT id, n FROM p ORDER BY id")->Rows() == 3);
+                UW_ASSIGN_OR_RETURN(results, tx.ExecPipeline({work[2], work[2]}));
+                REQUIRE(results.size() == 2);
+                return absl::OkStatus();
+              })
+              .ok());
+  // A failing statement: its status (mapped like Exec's), the rest skipped, nothing kept.
+  absl::Status status = pool.Transact(
+      [&](Connection& tx) -> absl::Status {
+        return tx
+            .ExecPipeline({{"UPDATE p SET n = n + 1", {}},
+                           {"UPDATE p SET n = n - $1 WHERE id = 1", P(100)},
+                           {"UPDATE p SET n = 0", {}}})
+            .status();
+      },
+      {.max_attempts = 1});
+  REQUIRE(status.code() == absl::StatusCode::kFailedPrecondition);
+  REQUIRE(ConstraintOf(status) == "p_n_check");
+  auto rows = pool.Exec("SELECT sum(n) FROM p");
+  REQUIRE(rows->Int(0, 0) == 15 + 25 + 30);
+  REQUIRE(pool.Exec("SELECT 1")->Rows() == 1);  // the connection came back usable
+}
+
 TEST_CASE("errors map to codes: duplicate key, check constraint, bad input") {
   PgSchema schema;
   Pool& pool = schema.pool();

@@ -55,6 +55,23 @@ class Outbox {
   [[nodiscard]] absl::StatusOr<std::string> Append(pg::Connection& tx, absl::string_view type,
                                                    absl::string_view subject_id,
                                                    absl::string_view payload_json);
+  struct NewEvent {
+    std::string type;
+    std::string subject_id;
+    std::string payload_json;  // a JSON object
+  };
+  // Writes several events with ONE statement in the caller's transaction (the same rows as
+  // Append); returns their ids in order. For writers that batch many changes per transaction.
+  [[nodiscard]] absl::StatusOr<std::vector<std::string>> AppendBatch(
+      pg::Connection& tx, const std::vector<NewEvent>& events);
+  // The one statement AppendBatch runs, for writers that send it themselves (e.g. pipelined with
+  // their own writes in one round trip); it must run in the same transaction as the change.
+  struct BatchStatement {
+    std::string sql;
+    pg::Params params;
+    std::vector<std::string> event_ids;
+  };
+  [[nodiscard]] absl::StatusOr<BatchStatement> PrepareBatch(const std::vector<NewEvent>& events);
 
  private:
   std::string source_;

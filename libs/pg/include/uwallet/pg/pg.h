@@ -95,6 +95,16 @@ class Connection {
   ~Connection();
 
   [[nodiscard]] absl::StatusOr<Result> Exec(absl::string_view sql, const Params& params = {});
+  // Runs several statements in ONE round trip (libpq pipeline mode), each prepared on first use
+  // like Exec. Returns their results in order, or the first failing statement's status: the server
+  // skips the rest, so inside a transaction, roll back. For writers that batch many changes per
+  // transaction. Keep results small (the connection is blocking: a pipeline whose results fill the
+  // socket buffers while the client is still sending could stall).
+  struct Query {
+    std::string sql;
+    Params params;
+  };
+  [[nodiscard]] absl::StatusOr<std::vector<Result>> ExecPipeline(const std::vector<Query>& queries);
   // Runs one or more statements with no parameters (simple protocol), e.g. migrations.
   [[nodiscard]] absl::Status ExecScript(absl::string_view sql);
   [[nodiscard]] bool Broken() const;

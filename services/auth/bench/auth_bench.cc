@@ -1,0 +1,233 @@
+// Load client for `tools/bench auth` (tools/bench.d/auth.sh starts the servers and the service).
+// Prints figures, asserts nothing:
+//   1. argon2id: the cost of one hash with the service's parameters, and how many hashes per
+//      second this machine's cores allow when they do nothing else (measured in this run);
+//   2. Login over gRPC with N clients for a fixed time: logins/s and its ratio to (1);
+//   3. ValidateSession over gRPC with N clients: calls/s (the script sets it beside
+//      redis-benchmark's GET rate on the same Redis).
+// Bounded: fixed duration, fixed client count, one call in flight per client.
+//
+//   uwallet-auth-bench --target=HOST:PORT --identity-key=KEY [--seconds=10] [--clients=8]
+//                      [--users=16]
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "uwallet/auth/v1/auth.grpc.pb.h"
+#include "uwallet/common/clock.h"
+#include "uwallet/crypto/password.h"
+#include "uwallet/grpcutil/identity.h"
+
+namespace {
+
+namespace pb = ::uwallet::auth::v1;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kPassword[] = "bench correct horse 1";
+
+struct Options {
+  std::string target;
+  std::string identity_key;
+  int seconds = 10;
+  int clients = 8;
+  int users = 16;
+};
+
+// "--name=value" -> value, when `arg` starts with `name`.
+bool Take(absl::string_view arg, absl::string_view name, std::string* value) {
+  if (!absl::StartsWith(arg, name)) return false;
+  *value = std::string(arg.substr(name.size()));
+  return true;
+}
+
+bool ParseArgs(int argc, char** argv, Options* options) {
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    std::string value;
+    if (Take(arg, "--target=", &options->target) ||
+        Take(arg, "--identity-key=", &options->identity_key)) {
+      continue;
+    }
+    if (Take(arg, "--seconds=", &value)) {
+      if (!absl::SimpleAtoi(value, &options->seconds)) return false;
+    } else if (Take(arg, "--clients=", &value)) {
+      if (!absl::SimpleAtoi(value, &options->clients)) return false;
+    } else if (Take(arg, "--users=", &value)) {
+      if (!absl::SimpleAtoi(value, &options->users)) return false;
+    } else {
+      return false;
+    }
+  }
+  return !options->target.empty() && !options->identity_key.empty() && options->seconds > 0 &&
+         options->seconds <= 600 && options->clients > 0 && options->clients <= 256 &&
+         options->users > 0 && options->users <= 1000;
+}
+
+struct Latencies {
+  std::mutex mutex;
+  std::vector<double> ms;
+  void Add(std::vector<double>& local) {
+    std::lock_guard<std::mutex> lock(mutex);
+    ms.insert(ms.end(), local.begin(), local.end());
+  }
+  double Percentile(double p) {
+    if (ms.empty()) return 0;
+    std::sort(ms.begin(), ms.end());
+    return ms[std::min(ms.size() - 1, static_cast<size_t>(p * ms.size()))];
+  }
+};
+
+// Runs `call` from `clients` threads for `seconds`; returns successful calls per second.
+template <typename Call>
+double RunFor(int clients, int seconds, Latencies& latencies, std::atomic<int64_t>& failures,
+              Call call) {
+  std::atomic<int64_t> done{0};
+  const auto deadline = Clock::now() + std::chrono::seconds(seconds);
+  const auto started = Clock::now();
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      std::vector<double> local;
+      local.reserve(1 << 16);
+      for (int64_t i = 0; Clock::now() < deadline; ++i) {
+        const auto before = Clock::now();
+        const bool ok = call(c, i);
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - before).count();
+        if (ok) {
+          ++done;
+          if (local.size() < (1u << 20)) local.push_back(ms);
+        } else {
+          ++failures;
+        }
+      }
+      latencies.Add(local);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+  return static_cast<double>(done.load()) / elapsed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  if (!ParseArgs(argc, argv, &options)) {
+    std::fprintf(stderr,
+                 "usage: uwallet-auth-bench --target=HOST:PORT --identity-key=KEY [--seconds=10]"
+                 " [--clients=8] [--users=16]\n");
+    return 2;
+  }
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+
+  // 1. argon2id alone: one hash, then every core hashing for a while.
+  auto hash = uwallet::crypto::HashPassword(kPassword);
+  if (!hash.ok()) return 1;
+  const auto one_started = Clock::now();
+  constexpr int kSerialHashes = 10;
+  for (int i = 0; i < kSerialHashes; ++i) (void)uwallet::crypto::VerifyPassword(*hash, kPassword);
+  const double hash_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - one_started).count() / kSerialHashes;
+  Latencies hash_latencies;
+  std::atomic<int64_t> hash_failures{0};
+  const double hashes_per_s =
+      RunFor(static_cast<int>(cores), std::max(2, options.seconds / 2), hash_latencies,
+             hash_failures, [&](int, int64_t) {
+               return uwallet::crypto::VerifyPassword(*hash, kPassword).value_or(false);
+             });
+  std::printf(
+      "argon2id (m=19 MiB, t=2, p=1): %.1f ms per hash on one core; %.1f hashes/s on %u "
+      "cores\n",
+      hash_ms, hashes_per_s, cores);
+
+  // 2. Login through the service.
+  uwallet::RealClock& clock = uwallet::RealClock::Instance();
+  auto signer = uwallet::grpcutil::IdentitySigner::Create(options.identity_key, clock);
+  if (!signer.ok()) {
+    std::fprintf(stderr, "bad identity key\n");
+    return 2;
+  }
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  std::vector<std::unique_ptr<pb::AuthService::Stub>> auth;
+  std::vector<std::unique_ptr<pb::AuthInternalService::Stub>> internal;
+  for (int c = 0; c < options.clients; ++c) {
+    args.SetInt("uwallet.bench.channel", c);  // one connection per client
+    auto channel =
+        grpc::CreateCustomChannel(options.target, grpc::InsecureChannelCredentials(), args);
+    auth.push_back(pb::AuthService::NewStub(channel));
+    internal.push_back(pb::AuthInternalService::NewStub(channel));
+  }
+  auto anonymous = [&]() {
+    uwallet::grpcutil::Identity identity;
+    identity.roles = {uwallet::grpcutil::roles::kAnonymous};
+    return uwallet::grpcutil::OutgoingContext(absl::Seconds(10), signer->Sign(identity));
+  };
+  const std::string run = std::to_string(absl::ToUnixMillis(absl::Now()));
+  std::vector<std::string> users;
+  for (int u = 0; u < options.users; ++u) {
+    users.push_back(absl::StrCat("bench-", run, "-", u, "@example.com"));
+    pb::RegisterRequest request;
+    request.set_email(users.back());
+    request.set_password(kPassword);
+    request.set_display_name("Bench");
+    pb::RegisterResponse response;
+    grpc::Status status = auth[0]->Register(anonymous().get(), request, &response);
+    if (!status.ok()) {
+      std::fprintf(stderr, "register failed: %s\n", status.error_message().c_str());
+      return 1;
+    }
+  }
+  std::vector<std::string> tokens(options.clients);
+  Latencies login_latencies;
+  std::atomic<int64_t> login_failures{0};
+  const double logins_per_s = RunFor(
+      options.clients, options.seconds, login_latencies, login_failures, [&](int c, int64_t i) {
+        pb::LoginRequest request;
+        request.set_identifier(users[(c + i * options.clients) % users.size()]);
+        request.set_password(kPassword);
+        request.mutable_device()->set_device_id(absl::StrCat("bench-device-", c));
+        pb::LoginResponse response;
+        if (!auth[c]->Login(anonymous().get(), request, &response).ok()) return false;
+        tokens[c] = response.session().token();
+        return true;
+      });
+  std::printf(
+      "Login: %.1f logins/s with %d clients (p50 %.1f ms, p99 %.1f ms, %lld failed) = "
+      "%.0f%% of the hashing alone\n",
+      logins_per_s, options.clients, login_latencies.Percentile(0.5),
+      login_latencies.Percentile(0.99), static_cast<long long>(login_failures.load()),
+      100.0 * logins_per_s / hashes_per_s);
+
+  // 3. ValidateSession as the gateway calls it.
+  const std::string gateway = signer->SignService("gateway");
+  Latencies validate_latencies;
+  std::atomic<int64_t> validate_failures{0};
+  const double validations_per_s = RunFor(
+      options.clients, options.seconds, validate_latencies, validate_failures, [&](int c, int64_t) {
+        pb::ValidateSessionRequest request;
+        request.set_token(tokens[c]);
+        pb::ValidateSessionResponse response;
+        auto context = uwallet::grpcutil::OutgoingContext(absl::Seconds(10), gateway);
+        return internal[c]->ValidateSession(context.get(), request, &response).ok();
+      });
+  std::printf(
+      "ValidateSession: %.1f calls/s with %d clients (p50 %.2f ms, p99 %.2f ms, %lld "
+      "failed)\n",
+      validations_per_s, options.clients, validate_latencies.Percentile(0.5),
+      validate_latencies.Percentile(0.99), static_cast<long long>(validate_failures.load()));
+  std::printf("RESULT hashes_per_s=%.1f logins_per_s=%.1f validations_per_s=%.1f\n", hashes_per_s,
+              logins_per_s, validations_per_s);
+  return 0;
+}

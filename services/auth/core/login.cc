@@ -1,0 +1,411 @@
+// AuthCore: sign-in with lockout, second-factor challenges, sessions, password change.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+#include "services/auth/core/auth_core.h"
+#include "services/auth/core/contacts.h"
+#include "services/auth/core/errors.h"
+#include "services/auth/core/password_policy.h"
+#include "uwallet/common/log.h"
+#include "uwallet/crypto/hash.h"
+#include "uwallet/crypto/random.h"
+
+namespace uwallet::auth {
+namespace {
+
+absl::Status CheckDevice(const Device& device) {
+  if (device.device_id.size() > kDeviceFieldBytesMax) {
+    return InvalidField("device.device_id", "too long");
+  }
+  if (device.name.size() > kDeviceFieldBytesMax) return InvalidField("device.name", "too long");
+  if (device.app_version.size() > kDeviceFieldBytesMax) {
+    return InvalidField("device.app_version", "too long");
+  }
+  if (device.platform < 0 || device.platform > 5) return InvalidField("device.platform", "unknown");
+  return absl::OkStatus();
+}
+
+std::string ChallengeKey(absl::string_view challenge_id) {
+  return absl::StrCat("chal:", crypto::Sha256Hex(challenge_id));
+}
+
+std::string DeviceLabel(const Device& device) {
+  if (!device.name.empty()) return device.name;
+  if (!device.device_id.empty()) return absl::StrCat("device ", device.device_id);
+  return "an unknown device";
+}
+
+}  // namespace
+
+bool AuthCore::SessionExpiredAt(const SessionRecord& session, absl::Time now) const {
+  return now >= session.expires_at || now >= session.last_seen_at + limits_.session_idle;
+}
+
+absl::Duration AuthCore::KeepFor(const SessionRecord& session, absl::Time now) const {
+  // The store keeps a session a little past the point where the core would refuse it anyway;
+  // activity is written back at most every session_touch_interval.
+  const absl::Duration idle_left =
+      session.last_seen_at + limits_.session_idle + limits_.session_touch_interval - now;
+  const absl::Duration absolute_left = session.expires_at - now;
+  return std::max(absl::Seconds(1), std::min(idle_left, absolute_left));
+}
+
+absl::StatusOr<SessionRecord> AuthCore::RequireSession(const Caller& caller) {
+  if (caller.user_id.empty() || caller.session_id.empty()) return SessionExpired();
+  UW_ASSIGN_OR_RETURN(std::optional<SessionRecord> session,
+                      deps_.sessions->ById(caller.session_id));
+  if (!session || session->user_id != caller.user_id) return SessionExpired();
+  if (SessionExpiredAt(*session, deps_.clock->Now())) {
+    (void)deps_.sessions->Revoke(session->session_id);
+    return SessionExpired();
+  }
+  return *std::move(session);
+}
+
+absl::StatusOr<IssuedSession> AuthCore::IssueSession(const User& user, const Device& device,
+                                                     const Caller& caller) {
+  const absl::Time now = deps_.clock->Now();
+  // Keep the per-user number of sessions bounded: the least recently used ones make room.
+  UW_ASSIGN_OR_RETURN(std::vector<SessionRecord> existing,
+                      deps_.sessions->ListForUser(user.user_id));
+  if (static_cast<int>(existing.size()) >= limits_.sessions_per_user_max) {
+    std::sort(existing.begin(), existing.end(),
+              [](const auto& a, const auto& b) { return a.last_seen_at < b.last_seen_at; });
+    const size_t excess = existing.size() - limits_.sessions_per_user_max + 1;
+    for (size_t i = 0; i < excess; ++i) {
+      UW_RETURN_IF_ERROR(deps_.sessions->Revoke(existing[i].session_id).status());
+    }
+  }
+  UW_ASSIGN_OR_RETURN(std::string token, crypto::RandomToken(crypto::kSessionTokenBytes));
+  SessionRecord session;
+  session.session_id = deps_.ids->NewId();
+  session.user_id = user.user_id;
+  session.roles = user.roles;
+  session.contact_verified = user.ContactVerified();
+  session.device = device;
+  session.ip = caller.ip;
+  session.created_at = now;
+  session.last_seen_at = now;
+  session.expires_at = now + limits_.session_absolute;
+  UW_RETURN_IF_ERROR(
+      deps_.sessions->Create(session, crypto::Sha256Hex(token), KeepFor(session, now)));
+  return IssuedSession{.token = std::move(token),
+                       .session = std::move(session),
+                       .idle_timeout = limits_.session_idle};
+}
+
+absl::Status AuthCore::RecordFailedPassword(const User& user, const Device& device,
+                                            const Caller& caller, absl::string_view detail) {
+  FailureOutcome outcome;
+  UW_RETURN_IF_ERROR(deps_.store->Transact([&](AuthTx& tx) -> absl::Status {
+    UW_ASSIGN_OR_RETURN(LockState state, tx.Lockout(user.user_id, /*for_update=*/true));
+    const absl::Time now = deps_.clock->Now();
+    outcome = ApplyFailure(limits_.lockout, state, now);
+    SecurityEvent failed = NewEvent(user.user_id, SecurityEventKind::kLoginFailed, caller,
+                                    outcome.counted ? detail : "attempt while locked");
+    failed.device = device;
+    failed.attributes["failed_attempts"] = std::to_string(outcome.state.failed_attempts);
+    UW_RETURN_IF_ERROR(tx.AppendSecurityEvent(failed));
+    if (!outcome.counted) return absl::OkStatus();
+    UW_RETURN_IF_ERROR(tx.SetLockout(user.user_id, outcome.state));
+    if (outcome.locked_now) {
+      SecurityEvent locked = NewEvent(user.user_id, SecurityEventKind::kLocked, caller,
+                                      outcome.state.locked_indefinitely
+                                          ? "locked until support unlocks or password reset"
+                                          : "locked after repeated wrong passwords");
+      locked.device = device;
+      locked.attributes["lock_count"] = std::to_string(outcome.state.lock_count);
+      locked.attributes["locked_until"] =
+          outcome.state.locked_indefinitely
+              ? std::string()
+              : absl::FormatTime(absl::RFC3339_sec, outcome.state.locked_until,
+                                 absl::UTCTimeZone());
+      UW_RETURN_IF_ERROR(tx.AppendSecurityEvent(locked));
+    }
+    return absl::OkStatus();
+  }));
+  if (outcome.locked_now) {
+    const std::string until =
+        outcome.state.locked_indefinitely
+            ? std::string("until you reset your password or contact support")
+            : absl::StrCat("until ",
+                           absl::FormatTime("%Y-%m-%d %H:%M UTC", outcome.state.locked_until,
+                                            absl::UTCTimeZone()),
+                           ", or until you reset your password");
+    NotifyUser(user, "account_locked", "Your uwallet account is locked",
+               absl::StrCat("After several wrong passwords, sign-in to your account is locked ",
+                            until, ". If this was not you, reset your password now."));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<IssuedSession> AuthCore::CompleteLogin(const User& candidate, const Device& device,
+                                                      const Caller& caller) {
+  bool new_device = false;
+  bool signed_in_before = false;
+  User user;
+  UW_RETURN_IF_ERROR(deps_.store->Transact([&](AuthTx& tx) -> absl::Status {
+    // Re-read under the row locks: a lock or freeze that landed while the password was being
+    // checked wins.
+    UW_ASSIGN_OR_RETURN(std::optional<User> current, tx.UserById(candidate.user_id, true));
+    if (!current) return InvalidCredentials();
+    UW_ASSIGN_OR_RETURN(LockState lock, tx.Lockout(candidate.user_id, true));
+    const absl::Time now = deps_.clock->Now();
+    if (lock.IsLocked(now)) return InvalidCredentials();
+    if (current->frozen) {
+      return WithReason(absl::StatusCode::kUnauthenticated, reason::kAccountFrozen,
+                        "this account is frozen; contact uwallet support");
+    }
+    if (!(lock == Cleared())) UW_RETURN_IF_ERROR(tx.SetLockout(current->user_id, Cleared()));
+    signed_in_before = current->last_login_at != absl::InfinitePast();
+    current->last_login_at = now;
+    UW_RETURN_IF_ERROR(tx.UpdateUser(*current));
+    if (!device.device_id.empty()) {
+      UW_ASSIGN_OR_RETURN(new_device, tx.TouchDevice(current->user_id, device, caller.ip, now));
+    }
+    SecurityEvent succeeded =
+        NewEvent(current->user_id, SecurityEventKind::kLoginSucceeded, caller, "");
+    succeeded.device = device;
+    UW_RETURN_IF_ERROR(tx.AppendSecurityEvent(succeeded));
+    if (new_device) {
+      SecurityEvent seen =
+          NewEvent(current->user_id, SecurityEventKind::kNewDevice, caller, DeviceLabel(device));
+      seen.device = device;
+      UW_RETURN_IF_ERROR(tx.AppendSecurityEvent(seen));
+    }
+    user = *std::move(current);
+    return absl::OkStatus();
+  }));
+  if (new_device && signed_in_before) {
+    NotifyUser(user, "new_device", "New sign-in to your uwallet account",
+               absl::StrCat("Your account was just signed in on ", DeviceLabel(device),
+                            ". If this was not you, reset your password and contact support."));
+  }
+  return IssueSession(user, device, caller);
+}
+
+absl::StatusOr<LoginResult> AuthCore::Login(absl::string_view identifier,
+                                            absl::string_view password, const Device& device,
+                                            const Caller& caller) {
+  if (identifier.empty()) return InvalidField("identifier", "required");
+  if (identifier.size() > kContactInputBytesMax) return InvalidField("identifier", "too long");
+  if (password.empty()) return InvalidField("password", "required");
+  if (password.size() > kPasswordInputBytesMax) return InvalidField("password", "too long");
+  UW_RETURN_IF_ERROR(CheckDevice(device));
+  UW_RETURN_IF_ERROR(
+      CheckIpBudget("login", caller, limits_.logins_per_ip_per_minute, absl::Minutes(1)));
+
+  absl::StatusOr<Contact> contact = NormalizeContact(identifier, "identifier");
+  if (!contact.ok()) {
+    (void)PasswordMatches(std::nullopt, password);
+    return InvalidCredentials();
+  }
+  std::optional<User> user;
+  std::optional<std::string> hash;
+  LockState lock;
+  bool totp_enabled = false;
+  UW_RETURN_IF_ERROR(deps_.store->Transact([&](AuthTx& tx) -> absl::Status {
+    UW_ASSIGN_OR_RETURN(user, tx.UserByContact(*contact, false));
+    if (!user) return absl::OkStatus();
+    UW_ASSIGN_OR_RETURN(hash, tx.PasswordHash(user->user_id));
+    UW_ASSIGN_OR_RETURN(lock, tx.Lockout(user->user_id, false));
+    UW_ASSIGN_OR_RETURN(std::optional<TotpRecord> totp, tx.Totp(user->user_id, false));
+    totp_enabled = totp.has_value() && totp->enabled;
+    return absl::OkStatus();
+  }));
+  // The hash is always computed: unknown users, locked accounts and wrong passwords all cost the
+  // same time and get the same answer.
+  const bool matches = PasswordMatches(hash, password);
+  if (!user) return InvalidCredentials();
+  if (!matches || lock.IsLocked(deps_.clock->Now())) {
+    UW_RETURN_IF_ERROR(RecordFailedPassword(*user, device, caller, "wrong password"));
+    return InvalidCredentials();
+  }
+  if (user->frozen) {
+    SecurityEvent refused =
+        NewEvent(user->user_id, SecurityEventKind::kLoginFailed, caller, "account frozen");
+    refused.device = device;
+    UW_RETURN_IF_ERROR(
+        deps_.store->Transact([&](AuthTx& tx) { return tx.AppendSecurityEvent(refused); }));
+    // Only a caller who knows the password learns that the account is frozen.
+    return WithReason(absl::StatusCode::kUnauthenticated, reason::kAccountFrozen,
+                      "this account is frozen; contact uwallet support");
+  }
+  if (totp_enabled) {
+    UW_ASSIGN_OR_RETURN(std::string challenge_id, crypto::RandomToken(32));
+    nlohmann::json value = {{"uid", user->user_id},
+                            {"dev_id", device.device_id},
+                            {"dev_name", device.name},
+                            {"dev_platform", device.platform},
+                            {"dev_app", device.app_version}};
+    UW_RETURN_IF_ERROR(
+        deps_.tokens->Put(ChallengeKey(challenge_id),
+                          value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                          limits_.challenge_ttl));
+    Challenge challenge{.challenge_id = std::move(challenge_id),
+                        .methods = {SecondFactorKind::kTotp, SecondFactorKind::kRecoveryCode},
+                        .expires_at = deps_.clock->Now() + limits_.challenge_ttl};
+    return LoginResult{.challenge = std::move(challenge)};
+  }
+  UW_ASSIGN_OR_RETURN(IssuedSession session, CompleteLogin(*user, device, caller));
+  return LoginResult{.session = std::move(session)};
+}
+
+absl::StatusOr<IssuedSession> AuthCore::CompleteSecondFactor(absl::string_view challenge_id,
+                                                             SecondFactorKind kind,
+                                                             absl::string_view code,
+                                                             const Caller& caller) {
+  if (challenge_id.empty()) return InvalidField("challenge_id", "required");
+  if (challenge_id.size() > kTokenBytesMax) return InvalidField("challenge_id", "too long");
+  if (code.empty()) return InvalidField("factor", "a totp_code or recovery_code is required");
+  if (code.size() > kTokenBytesMax) return InvalidField("factor", "too long");
+  if (kind == SecondFactorKind::kContactCode) {
+    return InvalidField("contact_code", "not offered for this challenge");
+  }
+  const absl::Status expired =
+      WithReason(absl::StatusCode::kFailedPrecondition, reason::kChallengeExpired,
+                 "the sign-in challenge expired or was completed");
+  const std::string key = ChallengeKey(challenge_id);
+  UW_ASSIGN_OR_RETURN(std::optional<std::string> value, deps_.tokens->Get(key));
+  if (!value) return expired;
+  const nlohmann::json parsed = nlohmann::json::parse(*value, nullptr, false);
+  if (!parsed.is_object()) return absl::InternalError("unreadable challenge");
+  const std::string user_id = parsed.value("uid", "");
+  Device device{.device_id = parsed.value("dev_id", ""),
+                .name = parsed.value("dev_name", ""),
+                .platform = parsed.value("dev_platform", 0),
+                .app_version = parsed.value("dev_app", "")};
+
+  UW_ASSIGN_OR_RETURN(RateDecision tries,
+                      deps_.limits->Hit(absl::StrCat("rl:chal:", crypto::Sha256Hex(challenge_id)),
+                                        limits_.challenge_attempts_max, limits_.challenge_ttl));
+  if (!tries.allowed) {
+    UW_RETURN_IF_ERROR(deps_.tokens->Delete(key));
+    return expired;
+  }
+  UW_ASSIGN_OR_RETURN(bool accepted, CheckSecondFactor(user_id, kind, code));
+  if (!accepted) {
+    const int left = static_cast<int>(limits_.challenge_attempts_max - tries.count);
+    if (left <= 0) UW_RETURN_IF_ERROR(deps_.tokens->Delete(key));
+    return CodeInvalid(std::max(0, left));
+  }
+  // Exactly one completion per challenge, however many race.
+  UW_ASSIGN_OR_RETURN(std::optional<std::string> taken, deps_.tokens->Take(key));
+  if (!taken) return expired;
+  UW_ASSIGN_OR_RETURN(User user, LoadUser(user_id));
+  return CompleteLogin(user, device, caller);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+
+absl::StatusOr<SessionIdentity> AuthCore::ValidateSession(absl::string_view token,
+                                                          absl::string_view ip) {
+  if (token.empty()) return InvalidField("token", "required");
+  if (token.size() > kTokenBytesMax) return SessionExpired();
+  UW_ASSIGN_OR_RETURN(std::optional<SessionRecord> session,
+                      deps_.sessions->ByTokenHash(crypto::Sha256Hex(token)));
+  if (!session) return SessionExpired();
+  const absl::Time now = deps_.clock->Now();
+  if (SessionExpiredAt(*session, now)) {
+    (void)deps_.sessions->Revoke(session->session_id);
+    return SessionExpired();
+  }
+  const bool ip_changed = !ip.empty() && ip != session->ip;
+  if (ip_changed || now - session->last_seen_at >= limits_.session_touch_interval) {
+    session->last_seen_at = now;
+    if (!ip.empty()) session->ip = std::string(ip);
+    UW_ASSIGN_OR_RETURN(bool alive, deps_.sessions->Touch(session->session_id, now, session->ip,
+                                                          KeepFor(*session, now)));
+    if (!alive) return SessionExpired();
+  }
+  return SessionIdentity{.session = *std::move(session)};
+}
+
+absl::Status AuthCore::Logout(const Caller& caller) {
+  UW_ASSIGN_OR_RETURN(SessionRecord session, RequireSession(caller));
+  return deps_.sessions->Revoke(session.session_id).status();
+}
+
+absl::StatusOr<int> AuthCore::LogoutAll(const Caller& caller, bool keep_current) {
+  UW_ASSIGN_OR_RETURN(SessionRecord session, RequireSession(caller));
+  return deps_.sessions->RevokeAllForUser(session.user_id,
+                                          keep_current ? session.session_id : std::string());
+}
+
+absl::StatusOr<std::vector<SessionRecord>> AuthCore::ListSessions(const Caller& caller) {
+  UW_ASSIGN_OR_RETURN(SessionRecord current, RequireSession(caller));
+  UW_ASSIGN_OR_RETURN(std::vector<SessionRecord> sessions,
+                      deps_.sessions->ListForUser(current.user_id));
+  const absl::Time now = deps_.clock->Now();
+  sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
+                                [&](const SessionRecord& s) { return SessionExpiredAt(s, now); }),
+                 sessions.end());
+  std::sort(sessions.begin(), sessions.end(),
+            [](const auto& a, const auto& b) { return a.last_seen_at > b.last_seen_at; });
+  return sessions;
+}
+
+absl::Status AuthCore::RevokeSession(const Caller& caller, absl::string_view session_id) {
+  if (session_id.empty()) return InvalidField("session_id", "required");
+  if (session_id.size() > kTokenBytesMax) return InvalidField("session_id", "too long");
+  UW_ASSIGN_OR_RETURN(SessionRecord current, RequireSession(caller));
+  UW_ASSIGN_OR_RETURN(std::optional<SessionRecord> target, deps_.sessions->ById(session_id));
+  if (!target || target->user_id != current.user_id) {
+    return WithReason(absl::StatusCode::kNotFound, reason::kNotFound, "no such session");
+  }
+  UW_RETURN_IF_ERROR(deps_.sessions->Revoke(target->session_id).status());
+  SecurityEvent revoked =
+      NewEvent(current.user_id, SecurityEventKind::kSessionRevoked, caller, "revoked by the user");
+  revoked.device = target->device;
+  return deps_.store->Transact([&](AuthTx& tx) { return tx.AppendSecurityEvent(revoked); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Password change (signed in)
+
+absl::Status AuthCore::ChangePassword(const Caller& caller, absl::string_view old_password,
+                                      absl::string_view new_password) {
+  if (old_password.empty()) return InvalidField("old_password", "required");
+  if (old_password.size() > kPasswordInputBytesMax) {
+    return InvalidField("old_password", "too long");
+  }
+  UW_RETURN_IF_ERROR(CheckPasswordPolicy(new_password, "new_password"));
+  UW_ASSIGN_OR_RETURN(SessionRecord session, RequireSession(caller));
+  std::optional<User> user;
+  std::optional<std::string> hash;
+  LockState lock;
+  UW_RETURN_IF_ERROR(deps_.store->Transact([&](AuthTx& tx) -> absl::Status {
+    UW_ASSIGN_OR_RETURN(user, tx.UserById(session.user_id, false));
+    if (!user) return SessionExpired();
+    UW_ASSIGN_OR_RETURN(hash, tx.PasswordHash(user->user_id));
+    UW_ASSIGN_OR_RETURN(lock, tx.Lockout(user->user_id, false));
+    return absl::OkStatus();
+  }));
+  // A stolen session must not become a password oracle: wrong old passwords count towards the
+  // same lockout as sign-ins.
+  const bool matches = PasswordMatches(hash, old_password);
+  if (!matches || lock.IsLocked(deps_.clock->Now())) {
+    UW_RETURN_IF_ERROR(
+        RecordFailedPassword(*user, session.device, caller, "wrong password at change"));
+    return InvalidCredentials();
+  }
+  if (old_password == new_password) {
+    return InvalidField("new_password", "must differ from the old password");
+  }
+  UW_ASSIGN_OR_RETURN(std::string new_hash, HashNewPassword(new_password));
+  UW_RETURN_IF_ERROR(deps_.store->Transact([&](AuthTx& tx) -> absl::Status {
+    UW_RETURN_IF_ERROR(tx.SetPasswordHash(user->user_id, new_hash, deps_.clock->Now()));
+    UW_RETURN_IF_ERROR(tx.SetLockout(user->user_id, Cleared()));
+    return tx.AppendSecurityEvent(
+        NewEvent(user->user_id, SecurityEventKind::kPasswordChanged, caller, "changed by user"));
+  }));
+  UW_RETURN_IF_ERROR(deps_.sessions->RevokeAllForUser(user->user_id, session.session_id).status());
+  NotifyUser(*user, "password_changed", "Your uwallet password was changed",
+             "Your password was changed and your other devices were signed out. If this was not "
+             "you, reset your password and contact uwallet support.");
+  return absl::OkStatus();
+}
+
+}  // namespace uwallet::auth

@@ -1,0 +1,346 @@
+// Storage against the real PostgreSQL and Redis (UWALLET_TEST_PG_DSN, UWALLET_TEST_REDIS_ADDR;
+// skipped, exit 77, without them): the schema's guarantees, the Redis scripts, and the races that
+// only real servers can show.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "services/auth/core/auth_core.h"
+#include "services/auth/schema/migrations.h"
+#include "services/auth/storage/pg_store.h"
+#include "services/auth/storage/redis_stores.h"
+#include "uwallet/common/check.h"
+#include "uwallet/common/status.h"
+#include "uwallet/events/events.h"
+#include "uwallet/notify/notifier.h"
+#include "uwallet/pg/migrate.h"
+#include "uwallet/testing/pg_fixture.h"
+#include "uwallet/testing/redis_fixture.h"
+
+namespace uwallet::auth {
+namespace {
+
+constexpr char kPassword[] = "tangerine-otter-42";
+
+struct Servers {
+  explicit Servers(int pool_size = 24)
+      : schema("auth", pool_size),
+        redis(pool_size),
+        ids(clock),
+        outbox("auth", ids, clock),
+        store(schema.pool(), outbox),
+        sessions(redis.pool()),
+        codes(redis.pool()),
+        limiter(redis.pool()),
+        tokens(redis.pool()),
+        mailbox(redis.pool(), clock),
+        core(AuthCore::Deps{.store = &store,
+                            .sessions = &sessions,
+                            .codes = &codes,
+                            .limits = &limiter,
+                            .tokens = &tokens,
+                            .notifier = &mailbox,
+                            .clock = &clock,
+                            .ids = &ids},
+             *AuthKeys::Derive(std::string(32, 'k'))) {
+    UW_CHECK_OK(pg::Migrate(schema.pool(), schema.name(), Migrations()));
+  }
+
+  static Caller Anonymous() {
+    Caller caller;
+    caller.roles = {"anonymous"};
+    return caller;  // no IP: the per-IP budgets stay out of these tests
+  }
+
+  std::string LastCode(const std::string& destination, const std::string& kind) {
+    auto messages = mailbox.List(destination);
+    UW_CHECK_OK(messages.status());
+    for (const auto& message : *messages) {
+      if (message.notification.kind == kind && !message.notification.code.empty()) {
+        return message.notification.code;
+      }
+    }
+    return "";
+  }
+
+  int64_t Count(const std::string& sql) {
+    auto result = schema.pool().Exec(sql);
+    UW_CHECK_OK(result.status());
+    return result->Int(0, 0);
+  }
+
+  std::string Register(const std::string& email) {
+    auto registered = core.Register(
+        {.email = email, .password = kPassword, .display_name = "Li Wei"}, Anonymous());
+    UW_CHECK_OK(registered.status());
+    return registered->user_id;
+  }
+
+  RealClock clock;
+  testing::PgSchema schema;
+  testing::RedisPrefix redis;
+  UuidV7Generator ids;
+  events::Outbox outbox;
+  PgAuthStore store;
+  RedisSessionStore sessions;
+  RedisCodeStore codes;
+  RedisRateLimiter limiter;
+  RedisTokenStore tokens;
+  notify::DevMailbox mailbox;
+  AuthCore core;
+};
+
+TEST_CASE("the audit log refuses UPDATE, DELETE and TRUNCATE") {
+  Servers s;
+  AuditEntry entry;
+  entry.audit_id = s.ids.NewId();
+  entry.actor_id = "0190a000-0000-7000-8000-000000000001";
+  entry.actor_roles = {"agent"};
+  entry.action = "auth.unlock_user";
+  entry.reason = "customer verified";
+  entry.created_at = s.clock.Now();
+  REQUIRE(s.store.Transact([&](AuthTx& tx) { return tx.AppendAudit(entry); }).ok());
+
+  auto update = s.schema.pool().Exec("UPDATE audit_log SET reason = 'rewritten'");
+  CHECK(update.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(pg::RaisedMessageOf(update.status()) == "AUDIT_LOG_IS_APPEND_ONLY");
+  auto remove = s.schema.pool().Exec("DELETE FROM audit_log");
+  CHECK(pg::RaisedMessageOf(remove.status()) == "AUDIT_LOG_IS_APPEND_ONLY");
+  auto truncate = s.schema.pool().Exec("TRUNCATE audit_log");
+  CHECK(pg::RaisedMessageOf(truncate.status()) == "AUDIT_LOG_IS_APPEND_ONLY");
+  CHECK(s.Count("SELECT count(*) FROM audit_log WHERE reason = 'customer verified'") == 1);
+}
+
+TEST_CASE("the schema keeps contacts unique and normalised") {
+  Servers s;
+  s.Register("li@example.com");
+  auto again =
+      s.core.Register({.email = "LI@Example.com", .password = kPassword, .display_name = "Other"},
+                      Servers::Anonymous());
+  CHECK(ReasonOf(again.status()) == "CONTACT_ALREADY_REGISTERED");
+  // The database refuses what the core would never write.
+  auto raw = s.schema.pool().Exec(
+      "INSERT INTO users (user_id, email, display_name, roles, created_at, updated_at)"
+      " VALUES (gen_random_uuid(), 'Upper@Example.com', 'x', '{customer}', now(), now())");
+  CHECK(raw.status().code() == absl::StatusCode::kFailedPrecondition);
+  auto bad_phone = s.schema.pool().Exec(
+      "INSERT INTO users (user_id, phone, display_name, roles, created_at, updated_at)"
+      " VALUES (gen_random_uuid(), '13800138000', 'x', '{customer}', now(), now())");
+  CHECK(bad_phone.status().code() == absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("20 parallel submissions of one code: exactly one succeeds") {
+  Servers s;
+  s.Register("race@example.com");
+  const std::string code = s.LastCode("race@example.com", "verify_contact");
+  REQUIRE(code.size() == 6);
+  std::atomic<int> accepted{0};
+  std::atomic<int> expired{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&] {
+      absl::Status status = s.core.VerifyContact("race@example.com", code, Servers::Anonymous());
+      if (status.ok()) ++accepted;
+      if (ReasonOf(status) == "CODE_EXPIRED") ++expired;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(accepted == 1);
+  CHECK(expired == 19);
+  CHECK(s.Count("SELECT count(*) FROM security_events WHERE kind = 'contact_verified'") == 1);
+}
+
+TEST_CASE("20 parallel wrong guesses spend exactly the 5 allowed tries") {
+  Servers s;
+  REQUIRE(s.codes.Put("code:test:x", "right-hash", absl::Minutes(10)).ok());
+  std::atomic<int> wrong{0};
+  std::atomic<int> gone{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&] {
+      auto check = s.codes.Check("code:test:x", "wrong-hash", 5);
+      UW_CHECK_OK(check.status());
+      if (check->result == CodeCheckResult::kWrong) ++wrong;
+      if (check->result == CodeCheckResult::kGone) ++gone;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(wrong == 5);
+  CHECK(gone == 15);
+  // The code is dead: even the right hash is refused now.
+  CHECK(s.codes.Check("code:test:x", "right-hash", 5)->result == CodeCheckResult::kGone);
+  // And a new Put replaces an old code.
+  REQUIRE(s.codes.Put("code:test:y", "old", absl::Minutes(10)).ok());
+  REQUIRE(s.codes.Put("code:test:y", "new", absl::Minutes(10)).ok());
+  CHECK(s.codes.Check("code:test:y", "old", 5)->result == CodeCheckResult::kWrong);
+  CHECK(s.codes.Check("code:test:y", "new", 5)->result == CodeCheckResult::kAccepted);
+}
+
+TEST_CASE("parallel wrong sign-ins: one lock period, one locked event, then nothing counts") {
+  Servers s;
+  const std::string user_id = s.Register("lock@example.com");
+  std::atomic<int> invalid{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 12; ++i) {
+    threads.emplace_back([&] {
+      auto result =
+          s.core.Login("lock@example.com", "wrong-password!", Device{}, Servers::Anonymous());
+      if (ReasonOf(result.status()) == "INVALID_CREDENTIALS") ++invalid;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(invalid == 12);
+  const std::string where = " WHERE user_id = '" + user_id + "'";
+  CHECK(s.Count("SELECT lock_count FROM lockouts" + where) == 1);
+  CHECK(s.Count("SELECT count(*) FROM lockouts" + where + " AND locked_until > now()") == 1);
+  CHECK(s.Count("SELECT count(*) FROM security_events" + where + " AND kind = 'locked'") == 1);
+  CHECK(s.Count("SELECT count(*) FROM security_events" + where + " AND kind = 'login_failed'") ==
+        12);
+  CHECK(s.Count("SELECT count(*) FROM outbox WHERE type = 'auth.locked' AND subject_id = '" +
+                user_id + "'") == 1);
+  // The right password while locked: the same answer.
+  CHECK(ReasonOf(
+            s.core.Login("lock@example.com", kPassword, Device{}, Servers::Anonymous()).status()) ==
+        "INVALID_CREDENTIALS");
+  CHECK(s.Count("SELECT lock_count FROM lockouts" + where) == 1);
+}
+
+TEST_CASE("sessions in Redis: validate, rotate, list, revoke, revoke all") {
+  Servers s;
+  s.Register("sess@example.com");
+  auto first = s.core.Login("sess@example.com", kPassword, Device{.device_id = "d1", .name = "A"},
+                            Servers::Anonymous());
+  REQUIRE(first.ok());
+  REQUIRE(first->session.has_value());
+  const IssuedSession a = *first->session;
+  auto valid = s.core.ValidateSession(a.token, "203.0.113.5");
+  REQUIRE(valid.ok());
+  CHECK(valid->session.user_id == a.session.user_id);
+  CHECK(valid->session.ip == "203.0.113.5");
+  CHECK(valid->session.device.name == "A");
+  CHECK(valid->session.roles == std::vector<std::string>{"customer"});
+  // The token itself is nowhere in Redis: only its hash names a key.
+  auto keys = s.redis.pool().Command({"KEYS", s.redis.prefix() + "*"});
+  REQUIRE(keys.ok());
+  for (const auto& key : keys->elements()) CHECK(key.str().find(a.token) == std::string::npos);
+
+  // Rotation: the old token stops, the new one works.
+  REQUIRE(s.sessions.Rotate(a.session.session_id, "new-token-hash", s.clock.Now(), absl::Minutes(5))
+              .value());
+  CHECK(ReasonOf(s.core.ValidateSession(a.token, "").status()) == "SESSION_EXPIRED");
+  auto rotated = s.sessions.ByTokenHash("new-token-hash");
+  REQUIRE(rotated.ok());
+  REQUIRE(rotated->has_value());
+  CHECK((*rotated)->step_up_at != absl::InfinitePast());
+
+  auto second = s.core.Login("sess@example.com", kPassword, Device{}, Servers::Anonymous());
+  auto third = s.core.Login("sess@example.com", kPassword, Device{}, Servers::Anonymous());
+  REQUIRE(second.ok());
+  REQUIRE(third.ok());
+  auto listed = s.sessions.ListForUser(a.session.user_id);
+  REQUIRE(listed.ok());
+  CHECK(listed->size() == 3);
+  CHECK(s.sessions.Revoke(second->session->session.session_id).value());
+  CHECK_FALSE(s.sessions.Revoke(second->session->session.session_id).value());
+  CHECK(ReasonOf(s.core.ValidateSession(second->session->token, "").status()) == "SESSION_EXPIRED");
+  auto revoked = s.sessions.RevokeAllForUser(a.session.user_id, "");
+  REQUIRE(revoked.ok());
+  CHECK(*revoked == 2);
+  CHECK(ReasonOf(s.core.ValidateSession(third->session->token, "").status()) == "SESSION_EXPIRED");
+  CHECK(s.sessions.ListForUser(a.session.user_id)->empty());
+}
+
+TEST_CASE("Redis unreachable: UNAVAILABLE, never a session") {
+  Servers s;
+  auto dead = redis::Pool::Create({.host = "127.0.0.1",
+                                   .port = 1,
+                                   .connect_timeout = absl::Milliseconds(100),
+                                   .wait_timeout = absl::Milliseconds(100)});
+  REQUIRE(dead.ok());
+  RedisSessionStore sessions(**dead);
+  RedisCodeStore codes(**dead);
+  RedisRateLimiter limiter(**dead);
+  RedisTokenStore tokens(**dead);
+  notify::DevMailbox mailbox(**dead, s.clock);
+  AuthCore core(AuthCore::Deps{.store = &s.store,
+                               .sessions = &sessions,
+                               .codes = &codes,
+                               .limits = &limiter,
+                               .tokens = &tokens,
+                               .notifier = &mailbox,
+                               .clock = &s.clock,
+                               .ids = &s.ids},
+                *AuthKeys::Derive(std::string(32, 'k')));
+  CHECK(core.ValidateSession("some-token-value", "").status().code() ==
+        absl::StatusCode::kUnavailable);
+  s.Register("down@example.com");  // through the healthy core
+  auto login = core.Login("down@example.com", kPassword, Device{}, Servers::Anonymous());
+  CHECK(login.status().code() == absl::StatusCode::kUnavailable);
+  CHECK(core.SendCode("down@example.com", 2, Servers::Anonymous()).status().code() ==
+        absl::StatusCode::kUnavailable);
+}
+
+TEST_CASE("PostgreSQL store: devices, TOTP counter, recovery codes, audit paging") {
+  Servers s;
+  const std::string user_id = s.Register("store@example.com");
+  absl::Status status = s.store.Transact([&](AuthTx& tx) -> absl::Status {
+    UW_ASSIGN_OR_RETURN(
+        bool first, tx.TouchDevice(user_id, Device{.device_id = "d1"}, "1.2.3.4", s.clock.Now()));
+    UW_ASSIGN_OR_RETURN(
+        bool again, tx.TouchDevice(user_id, Device{.device_id = "d1"}, "1.2.3.5", s.clock.Now()));
+    CHECK(first);
+    CHECK_FALSE(again);
+    UW_ASSIGN_OR_RETURN(auto devices, tx.Devices(user_id));
+    CHECK(devices.size() == 1);
+    CHECK(devices[0].last_ip == "1.2.3.5");
+
+    UW_RETURN_IF_ERROR(tx.PutTotp(TotpRecord{.user_id = user_id,
+                                             .sealed_secret = std::string("\x00\x01\xff", 3),
+                                             .enabled = true,
+                                             .last_used_counter = 10,
+                                             .created_at = s.clock.Now()}));
+    UW_ASSIGN_OR_RETURN(auto totp, tx.Totp(user_id, true));
+    CHECK(totp->sealed_secret == std::string("\x00\x01\xff", 3));
+    CHECK(tx.AdvanceTotpCounter(user_id, 10).value() == false);
+    CHECK(tx.AdvanceTotpCounter(user_id, 11).value() == true);
+    CHECK(tx.AdvanceTotpCounter(user_id, 11).value() == false);
+
+    UW_RETURN_IF_ERROR(tx.ReplaceRecoveryCodes(user_id, {"h1", "h2"}));
+    CHECK(tx.UseRecoveryCode(user_id, "h1", s.clock.Now()).value());
+    CHECK_FALSE(tx.UseRecoveryCode(user_id, "h1", s.clock.Now()).value());
+    CHECK(tx.UnusedRecoveryCodes(user_id).value() == 1);
+    return absl::OkStatus();
+  });
+  REQUIRE(status.ok());
+
+  Caller agent;
+  agent.user_id = "0190a000-0000-7000-8000-000000000001";
+  agent.roles = {"agent"};
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(s.core
+                .UnlockUser(agent, user_id, "reason " + std::to_string(i),
+                            IdentityCheck{.method = 1, .note = "code read back"})
+                .ok());
+  }
+  auto page = s.core.ListAuditLog(AuditFilter{.target_user_id = user_id}, 2, "");
+  REQUIRE(page.ok());
+  REQUIRE(page->entries.size() == 2);
+  CHECK(page->entries[0].reason == "reason 2");
+  CHECK(page->entries[0].identity_check.note == "code read back");
+  REQUIRE_FALSE(page->next_page_token.empty());
+  auto rest = s.core.ListAuditLog(AuditFilter{.target_user_id = user_id}, 2, page->next_page_token);
+  REQUIRE(rest.ok());
+  REQUIRE(rest->entries.size() == 1);
+  CHECK(rest->entries[0].reason == "reason 0");
+  CHECK(rest->next_page_token.empty());
+  CHECK(ReasonOf(s.core.ListAuditLog(AuditFilter{}, 2, "garbage!").status()) ==
+        "PAGE_TOKEN_INVALID");
+  CHECK(s.Count("SELECT count(*) FROM outbox WHERE type = 'auth.unlocked'") == 3);
+  auto detail = s.core.GetUser(user_id);
+  REQUIRE(detail.ok());
+  CHECK(detail->recent_events.front().kind == SecurityEventKind::kUnlocked);
+}
+
+}  // namespace
+}  // namespace uwallet::auth

@@ -1,0 +1,125 @@
+#include "services/fraud/storage/workers.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/fraud/core/features.h"
+#include "uwallet/common/log.h"
+
+namespace uwallet::fraud {
+
+RiskEvent ToRiskEvent(const events::Event& event) {
+  return {event.id, event.type, event.subject_id, event.payload, event.occurred_at};
+}
+
+events::Consumer::Handler MakeEventHandler(PgFraudStore& store, std::function<void()> on_alerts) {
+  return [&store, on_alerts = std::move(on_alerts)](const events::Event& event) -> absl::Status {
+    absl::StatusOr<std::vector<Alert>> alerts =
+        store.ApplyEventOnce(ToRiskEvent(event), kConsumerGroup);
+    if (!alerts.ok()) return alerts.status();
+    if (!alerts->empty() && on_alerts) on_alerts();
+    return absl::OkStatus();
+  };
+}
+
+FraudWorkers::FraudWorkers(PgFraudStore& store, redis::Pool& redis, AlertHub& hub,
+                           notify::Notifier& notifier, AuthClient& auth, StolenAccountFlow& stolen,
+                           const Clock& clock, std::string consumer_name)
+    : store_(store),
+      hub_(hub),
+      notifier_(notifier),
+      auth_(auth),
+      stolen_(stolen),
+      clock_(clock),
+      consumer_(redis,
+                {.group = kConsumerGroup,
+                 .consumer = std::move(consumer_name),
+                 .types = ConsumedEventTypes()},
+                MakeEventHandler(store, [this] { Poke(); })) {}
+
+void FraudWorkers::Poke() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  poked_ = true;
+  cv_.notify_all();
+}
+
+absl::Status FraudWorkers::Deliver(const Alert& alert) {
+  // Live streams first (cheap, any replica), then the person's channels.
+  absl::Status published = hub_.Publish(alert.user_id, alert.alert_id);
+  if (!published.ok()) return published;
+  UW_RETURN_IF_ERROR(
+      notifier_.Send({.channel = notify::Channel::kPush,
+                      .destination = alert.user_id,
+                      .kind = alert.category == AlertCategory::kTransaction ? "transaction_alert"
+                                                                            : "security_alert",
+                      .subject = alert.title,
+                      .body = alert.body}));
+  absl::StatusOr<AlertSettings> settings = store_.GetAlertSettings(alert.user_id);
+  if (!settings.ok() || settings->channels.empty()) return absl::OkStatus();
+  bool sms = false, email = false;
+  for (Channel c : settings->channels) {
+    sms = sms || c == Channel::kSms;
+    email = email || c == Channel::kEmail;
+  }
+  if (!sms && !email) return absl::OkStatus();
+  absl::StatusOr<Contacts> contacts = auth_.GetContacts(alert.user_id);
+  if (!contacts.ok()) {
+    // Push went out; SMS/email are best effort when auth is unreachable.
+    log::Warn("fraud: contacts unavailable for alert", {{"error", contacts.status().ToString()}});
+    return absl::OkStatus();
+  }
+  if (sms && !contacts->phone.empty()) {
+    UW_RETURN_IF_ERROR(notifier_.Send({.channel = notify::Channel::kSms,
+                                       .destination = contacts->phone,
+                                       .kind = "security_alert",
+                                       .subject = alert.title,
+                                       .body = alert.body}));
+  }
+  if (email && !contacts->email.empty()) {
+    UW_RETURN_IF_ERROR(notifier_.Send({.channel = notify::Channel::kEmail,
+                                       .destination = contacts->email,
+                                       .kind = "security_alert",
+                                       .subject = alert.title,
+                                       .body = alert.body}));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> FraudWorkers::DeliverOnce() {
+  return store_.DeliverPending(
+      kDeliverBatchMax, [this](const Alert& alert) { return Deliver(alert); }, clock_.Now());
+}
+
+void FraudWorkers::Start() {
+  stop_ = false;
+  consumer_.Start();
+  thread_ = std::thread([this] {
+    absl::Time next_resume = absl::Now() + kResumeInterval;
+    while (!stop_.load()) {
+      absl::StatusOr<int> delivered = DeliverOnce();
+      if (!delivered.ok()) {
+        log::Warn("fraud: alert delivery round failed", {{"error", delivered.status().ToString()}});
+      }
+      if (absl::Now() >= next_resume) {
+        absl::StatusOr<int> resumed = stolen_.ResumeUnfinished(absl::Minutes(1), kResumeBatchMax);
+        if (!resumed.ok()) {
+          log::Warn("fraud: stolen-account resume failed",
+                    {{"error", resumed.status().ToString()}});
+        }
+        next_resume = absl::Now() + kResumeInterval;
+      }
+      if (delivered.ok() && *delivered == kDeliverBatchMax) continue;
+      std::unique_lock<std::mutex> lock(mutex_);
+      cv_.wait_for(lock, absl::ToChronoMilliseconds(kDeliverInterval),
+                   [this] { return poked_ || stop_.load(); });
+      poked_ = false;
+    }
+  });
+}
+
+void FraudWorkers::Stop() {
+  consumer_.Stop();
+  stop_ = true;
+  Poke();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace uwallet::fraud

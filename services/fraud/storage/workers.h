@@ -1,0 +1,63 @@
+#pragma once
+// The fraud service's background work: the event consumer (group "fraud"), the alert deliverer
+// (pub/sub fan-out + notifier, at-least-once from the alerts table) and the stolen-account
+// resumer (completes reports whose later steps failed).
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "services/fraud/core/ports.h"
+#include "services/fraud/core/stolen.h"
+#include "services/fraud/storage/alert_hub.h"
+#include "services/fraud/storage/pg_store.h"
+#include "uwallet/events/events.h"
+#include "uwallet/notify/notifier.h"
+
+namespace uwallet::fraud {
+
+inline constexpr int kDeliverBatchMax = 100;
+inline constexpr absl::Duration kDeliverInterval = absl::Milliseconds(500);
+inline constexpr absl::Duration kResumeInterval = absl::Seconds(30);
+inline constexpr int kResumeBatchMax = 20;
+
+// events::Event → the core's RiskEvent.
+[[nodiscard]] RiskEvent ToRiskEvent(const events::Event& event);
+
+// The consumer's handler: exactly-once effect through PgFraudStore::ApplyEventOnce.
+[[nodiscard]] events::Consumer::Handler MakeEventHandler(PgFraudStore& store,
+                                                         std::function<void()> on_alerts);
+
+class FraudWorkers {
+ public:
+  FraudWorkers(PgFraudStore& store, redis::Pool& redis, AlertHub& hub, notify::Notifier& notifier,
+               AuthClient& auth, StolenAccountFlow& stolen, const Clock& clock,
+               std::string consumer_name);
+  ~FraudWorkers() { Stop(); }
+  void Start();
+  void Stop();
+  // One delivery round (tests call it directly).
+  [[nodiscard]] absl::StatusOr<int> DeliverOnce();
+  void Poke();
+
+ private:
+  absl::Status Deliver(const Alert& alert);
+
+  PgFraudStore& store_;
+  AlertHub& hub_;
+  notify::Notifier& notifier_;
+  AuthClient& auth_;
+  StolenAccountFlow& stolen_;
+  const Clock& clock_;
+  events::Consumer consumer_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool poked_ = false;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace uwallet::fraud

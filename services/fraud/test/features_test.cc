@@ -1,0 +1,118 @@
+// Feature updates and alerts as pure functions over events.
+#include <catch2/catch.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+#include "services/fraud/core/features.h"
+
+namespace uwallet::fraud {
+namespace {
+
+const absl::Time kAt = absl::FromUnixSeconds(1'800'000'000);
+
+RiskEvent Transfer(int64_t amount, int debit_kind = 1, int transfer_kind = 3) {
+  nlohmann::json payload{{"transfer_id", "t-1"},       {"amount_minor", amount},
+                         {"currency", "CNY"},          {"kind", transfer_kind},
+                         {"debit_owner_id", "user-1"}, {"debit_account_kind", debit_kind},
+                         {"credit_owner_id", "payee"}, {"credit_account_kind", 1}};
+  return {"e-1", "ledger.transfer_posted", "account-1", payload.dump(), kAt};
+}
+
+TEST_CASE("an outgoing payment updates usual amounts, payees, velocity and recent transfers") {
+  Features f;
+  REQUIRE(*ApplyEvent(Transfer(12'345), &f));
+  CHECK(UserOf(Transfer(12'345)) == "user-1");
+  CHECK(f.amount_count == 1);
+  CHECK(f.amount_sum_minor == 12'345);
+  CHECK(f.payees.size() == 1);
+  CHECK(f.payments.size() == 1);
+  REQUIRE(f.recent_transfers.size() == 1);
+  CHECK(f.recent_transfers[0].counterparty_id == "payee");
+}
+
+TEST_CASE("a top-up out of the bank settlement account is not the user's payment") {
+  Features f;
+  RiskEvent top_up = Transfer(50'000, /*debit_kind=*/3, /*transfer_kind=*/1);
+  CHECK(UserOf(top_up).empty());
+  CHECK_FALSE(*ApplyEvent(top_up, &f));
+  CHECK(f.amount_count == 0);
+}
+
+TEST_CASE("feature lists stay within their bounds") {
+  Features f;
+  for (size_t i = 0; i < kFailedLoginsMax + 20; ++i) {
+    REQUIRE(
+        ApplyEvent(
+            {absl::StrCat("e", i), "auth.login_failed", "user-1", "{}", kAt + absl::Seconds(i)}, &f)
+            .ok());
+  }
+  CHECK(f.failed_logins.size() == kFailedLoginsMax);
+  CHECK(f.failed_logins.back() == kAt + absl::Seconds(kFailedLoginsMax + 19));
+}
+
+TEST_CASE("a malformed payload is rejected") {
+  Features f;
+  CHECK(absl::IsInvalidArgument(
+      ApplyEvent({"e", "auth.login_failed", "user-1", "not json", kAt}, &f).status()));
+}
+
+TEST_CASE("features survive the JSON round trip") {
+  Features f;
+  REQUIRE(ApplyEvent(Transfer(500), &f).ok());
+  REQUIRE(ApplyEvent({"e2", "auth.password_reset", "user-1", "{}", kAt}, &f).ok());
+  REQUIRE(ApplyEvent({"e3", "auth.new_device", "user-1", R"({"device_id":"d1"})", kAt}, &f).ok());
+  absl::StatusOr<Features> back = FeaturesFromJson(FeaturesToJson(f));
+  REQUIRE(back.ok());
+  CHECK(back->amount_sum_minor == 500);
+  CHECK(back->last_password_change == kAt);
+  CHECK(back->last_two_factor_change == absl::InfinitePast());
+  REQUIRE(back->devices.size() == 1);
+  CHECK(back->devices[0].id == "d1");
+  CHECK(back->recent_transfers.size() == 1);
+}
+
+TEST_CASE("transaction alerts respect the user's threshold") {
+  AlertSettings settings;
+  CHECK(AlertsFor(Transfer(100), settings).size() == 1);  // unset: every payment
+  settings.threshold_minor = 10'000;
+  settings.threshold_currency = "CNY";
+  CHECK(AlertsFor(Transfer(9'999), settings).empty());
+  std::vector<Alert> alerts = AlertsFor(Transfer(10'000), settings);
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].category == AlertCategory::kTransaction);
+  CHECK(alerts[0].amount_minor == 10'000);
+  CHECK(alerts[0].source_event_id == "e-1");
+}
+
+TEST_CASE("security events raise security alerts") {
+  AlertSettings settings;
+  auto one = [&](const std::string& type, const std::string& payload = "{}") {
+    std::vector<Alert> alerts = AlertsFor({"e", type, "user-1", payload, kAt}, settings);
+    REQUIRE(alerts.size() == 1);
+    CHECK(alerts[0].category == AlertCategory::kSecurity);
+    return alerts[0].kind;
+  };
+  CHECK(one("auth.new_device", R"({"device_id":"d","device_name":"Li's phone"})") ==
+        AlertKind::kNewDeviceLogin);
+  CHECK(one("auth.password_changed") == AlertKind::kPasswordChanged);
+  CHECK(one("auth.password_reset") == AlertKind::kPasswordChanged);
+  CHECK(one("auth.locked") == AlertKind::kAccountLocked);
+  CHECK(one("payments.payment_held", R"({"payment_id":"p"})") == AlertKind::kRiskyPaymentHeld);
+  CHECK(AlertsFor({"e", "auth.login_failed", "user-1", "{}", kAt}, settings).empty());
+}
+
+TEST_CASE("a review decision raises a risky-payment-held alert, allow raises none") {
+  AssessInput in{
+      .user_id = "user-1", .amount_minor = 5'000, .currency = "CNY", .reference_id = "pay-1"};
+  Assessment review;
+  review.decision = Decision::kReview;
+  std::vector<Alert> alerts = AlertsForDecision(in, review, kAt);
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].kind == AlertKind::kRiskyPaymentHeld);
+  CHECK(alerts[0].payment_id == "pay-1");
+  Assessment allow;
+  CHECK(AlertsForDecision(in, allow, kAt).empty());
+}
+
+}  // namespace
+}  // namespace uwallet::fraud

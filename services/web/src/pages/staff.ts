@@ -1,0 +1,198 @@
+// Staff desk (agents, analysts, admins): ticket queue, a ticket with reply / internal note, the
+// customer 360 panel with unlock / freeze / unfreeze (reason required, audited).
+import { h, field, select, statusLine, textarea } from "../dom";
+import { t, tk } from "../i18n";
+import { api } from "../api";
+import { link } from "../router";
+import { showError, title, card, enumName } from "../ui";
+import { ticketRow, ts, money } from "./wallet";
+import { messageItem } from "./help";
+import { AuthorKind, AssignmentFilter, TicketStatus, TicketStatusSchema, type TicketMessage } from "../gen/uwallet/support/v1/support_pb";
+import { PaymentStatusSchema } from "../gen/uwallet/payments/v1/payments_pb";
+import { IdentityCheckMethod, IdentityCheckMethodSchema, UserStatus } from "../gen/uwallet/auth/v1/auth_pb";
+
+export async function deskPage(root: HTMLElement, q: URLSearchParams): Promise<() => void> {
+  const status = statusLine();
+  const scope = q.get("scope") ?? "any";
+  const chips = h("div", { class: "row", role: "group" },
+    ...([["any", "filterAll"], ["mine", "assignedToMe"]] as const).map(([v, key]) =>
+      link(`/desk?scope=${v}`, t(key), { class: `chip${v === scope ? " on" : ""}` })));
+  const list = h("ul", { class: "list", "data-testid": "queue" });
+  const find = field(t("findUser"), { name: "q", type: "search" }, t("findUserHint"));
+  const users = h("ul", { class: "list" });
+  const findForm = h("form", { class: "form", role: "search" }, find.wrap, h("button", { type: "submit" }, t("search")), users);
+  findForm.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      const res = await api.authAdmin.findUsers({ query: find.input.value.trim(), pageSize: 20 });
+      users.replaceChildren(...res.users.map((u) => h("li", null, link(`/customer/${u.userId}`, u.displayName || u.userId),
+        h("small", { class: "muted" }, ` ${u.maskedPhone || ""} ${u.maskedEmail || ""}`))));
+      if (!res.users.length) users.append(h("li", { class: "muted" }, t("none")));
+    } catch (e) {
+      showError(status, e);
+    }
+  });
+  root.append(title(t("welcomeStaff")), h("div", { class: "grid" }, card(h("h2", null, t("queue")), chips, list, status), card(h("h2", null, t("customer360")), findForm)));
+  const load = async () => {
+    try {
+      const res = await api.agent.listQueue({
+        filter: {
+          statuses: [TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING_CUSTOMER],
+          assignment: scope === "mine" ? AssignmentFilter.ASSIGNED_TO_ME : AssignmentFilter.ANY,
+        },
+        pageSize: 50,
+      });
+      list.replaceChildren(...res.tickets.map((x) => ticketRow(x, `/desk-ticket/${x.ticketId}`, true)));
+      if (!res.tickets.length) list.append(h("li", { class: "muted" }, t("noTickets")));
+    } catch (e) {
+      showError(status, e);
+    }
+  };
+  await load();
+  // Live updates: WatchQueue pushes changes; on any event the queue is re-read.
+  const abort = new AbortController();
+  (async () => {
+    try {
+      for await (const _ of api.agent.watchQueue({}, { signal: abort.signal })) {
+        void _;
+        await load();
+      }
+    } catch {
+      /* the queue still works by refreshing */
+    }
+  })();
+  return () => abort.abort();
+}
+
+export async function deskTicketPage(root: HTMLElement, _q: URLSearchParams, path: string[]): Promise<() => void> {
+  const id = path[0] ?? "";
+  const status = statusLine();
+  const heading = title(t("chat"));
+  const meta = h("p");
+  const list = h("ol", { class: "chat", "data-testid": "agent-chat", "aria-live": "polite" });
+  const body = textarea(t("reply"), "reply", { required: true });
+  const note = h("input", { type: "checkbox", id: "internal-note" });
+  const form = h("form", { class: "form" }, body.wrap, h("div", { class: "check" }, note, h("label", { for: "internal-note" }, t("internalNote"))),
+    h("button", { type: "submit" }, t("send")));
+  const assign = h("button", { type: "button", class: "secondary" }, t("assignToMe"));
+  const stSel = select(t("setStatus"), "status", TicketStatusSchema.values.filter((v) => v.number !== 0).map((v) => [String(v.number), tk(`ticketStatus_${v.name.replace("TICKET_STATUS_", "")}`, "ticketStatus_UNSPECIFIED")]));
+  const stBtn = h("button", { type: "button", class: "secondary" }, t("setStatus"));
+  const customer = h("p");
+  root.append(heading, card(meta, customer, list, form, status), card(h("div", { class: "row" }, assign), h("div", { class: "row" }, stSel.wrap, stBtn)),
+    h("p", { class: "links" }, link("/desk", t("back"))));
+  const seen = new Set<string>();
+  const add = (m: TicketMessage) => {
+    if (seen.has(m.messageId)) return;
+    seen.add(m.messageId);
+    list.append(messageItem(m, AuthorKind.AGENT));
+  };
+  const load = async () => {
+    try {
+      const res = await api.agent.getTicket({ ticketId: id });
+      const tkt = res.ticket;
+      heading.textContent = tkt?.subject || t("chat");
+      const st = enumName(TicketStatusSchema, tkt?.status ?? 0, "TICKET_STATUS_");
+      meta.replaceChildren(h("span", { class: "badge" }, tk(`ticketStatus_${st}`, "ticketStatus_UNSPECIFIED")),
+        tkt?.slaBreached ? h("span", { class: "badge danger" }, t("slaBreached")) : "",
+        h("small", { class: "muted" }, ` ${t("createdAt")}: ${ts(tkt?.createdAt)}`));
+      if (tkt?.userId) customer.replaceChildren(link(`/customer/${tkt.userId}`, t("openCustomer")));
+      res.messages.forEach(add);
+    } catch (e) {
+      showError(status, e);
+    }
+  };
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      const res = await api.agent.reply({ ticketId: id, body: body.input.value, internalNote: note.checked });
+      if (res.message) add(res.message);
+      body.input.value = "";
+      note.checked = false;
+    } catch (e) {
+      showError(status, e);
+    }
+  });
+  assign.addEventListener("click", async () => {
+    try {
+      await api.agent.assignTicket({ ticketId: id, assignee: { case: "autoAssign", value: true } });
+      status.ok(t("actionDone"));
+      await load();
+    } catch (e) {
+      showError(status, e);
+    }
+  });
+  stBtn.addEventListener("click", async () => {
+    try {
+      await api.agent.setStatus({ ticketId: id, status: Number(stSel.input.value) });
+      status.ok(t("actionDone"));
+      await load();
+    } catch (e) {
+      showError(status, e);
+    }
+  });
+  await load();
+  // New customer messages appear without reloading: the agent view re-reads the ticket every 2 s.
+  const timer = window.setInterval(() => void load(), 2000);
+  return () => window.clearInterval(timer);
+}
+
+export async function customerPage(root: HTMLElement, _q: URLSearchParams, path: string[]): Promise<void> {
+  const userId = path[0] ?? "";
+  const status = statusLine();
+  const body = h("div", { "data-testid": "customer360" });
+  status.setAttribute("data-testid", "c360-status");
+  root.append(title(t("customer360")), body, status);
+  const load = async () => {
+    try {
+      const c = await api.agent.getCustomer360({ userId });
+      const missing = new Set(c.unavailableParts.map((p) => p.part));
+      const u = c.user;
+      const p = u?.profile;
+      const locked = !!u?.lock?.locked;
+      const frozen = !!u?.freeze?.frozen;
+      const state = frozen ? t("frozen") : locked ? (u?.lock?.lockedUntil ? t("lockedUntil", { time: ts(u.lock.lockedUntil) }) : t("locked")) : p?.status === UserStatus.ACTIVE ? t("active") : t("active");
+      const unavailable = (part: string) => h("p", { class: "status warn", "data-testid": `unavailable-${part}` }, t("unavailablePart", { part: tk(`part_${part}`, "none") }));
+      const listOr = (part: string, items: HTMLElement[]) =>
+        missing.has(part) ? unavailable(part) : items.length ? h("ul", { class: "list" }, ...items) : h("p", { class: "muted" }, t("none"));
+      body.replaceChildren(
+        h("div", { class: "grid" },
+          card(h("h2", null, p?.displayName || userId), h("p", null, `${t("userStatus")}: `, h("strong", { "data-testid": "user-status" }, state)),
+            frozen && u?.freeze?.reason ? h("p", { class: "muted" }, u.freeze.reason) : null,
+            h("p", { class: "muted" }, [p?.phone, p?.email].filter(Boolean).join(" · ")),
+            actions(userId, locked, frozen, load, status)),
+          card(h("h2", null, t("balance")), listOr("balances", c.balances.map((b) => h("li", null, money(b.available), b.frozen ? ` · ${t("frozen")}` : "")))),
+          card(h("h2", null, t("payments")), listOr("recent_payments", c.recentPayments.map((pm) => h("li", null, money(pm.amount), " ",
+            h("small", { class: "muted" }, `${enumName(PaymentStatusSchema, pm.status, "PAYMENT_STATUS_")} · ${ts(pm.createdAt)}`))))),
+          card(h("h2", null, t("customerTickets")), listOr("recent_tickets", c.recentTickets.map((x) => ticketRow(x, `/desk-ticket/${x.ticketId}`, true)))),
+          card(h("h2", null, t("alerts")), listOr("recent_alerts", c.recentAlerts.map((a) => h("li", null, h("strong", null, a.title), " ", h("small", { class: "muted" }, ts(a.createdAt))))))));
+    } catch (e) {
+      showError(status, e);
+    }
+  };
+  await load();
+}
+
+function actions(userId: string, locked: boolean, frozen: boolean, reload: () => Promise<void>, status: ReturnType<typeof statusLine>): HTMLElement {
+  const reason = textarea(t("reason"), "reason", { required: true });
+  const method = select(t("identityCheck"), "idcheck", IdentityCheckMethodSchema.values.filter((v) => v.number !== 0)
+    .map((v) => [String(v.number), tk(`idc_${v.name.replace("IDENTITY_CHECK_METHOD_", "")}`, "none")]));
+  const run = (fn: (r: string, m: IdentityCheckMethod) => Promise<unknown>) => async () => {
+    const r = reason.input.value.trim();
+    if (!r) {
+      status.err(t("reasonRequired"));
+      reason.input.focus();
+      return;
+    }
+    try {
+      await fn(r, Number(method.input.value));
+      status.ok(t("actionDone"));
+      await reload();
+    } catch (e) {
+      showError(status, e);
+    }
+  };
+  const unlock = h("button", { type: "button", "data-testid": "unlock", disabled: !locked, onclick: run((r, m) => api.authAdmin.unlockUser({ userId, reason: r, identityCheck: { method: m } })) }, t("unlock"));
+  const freeze = h("button", { type: "button", class: "danger", "data-testid": "freeze", disabled: frozen, onclick: run((r) => api.authAdmin.freezeUser({ userId, reason: r })) }, t("freeze"));
+  const unfreeze = h("button", { type: "button", "data-testid": "unfreeze", disabled: !frozen, onclick: run((r, m) => api.authAdmin.unfreezeUser({ userId, reason: r, identityCheck: { method: m } })) }, t("unfreeze"));
+  return h("div", { class: "form" }, reason.wrap, method.wrap, h("div", { class: "row" }, unlock, freeze, unfreeze));
+}
