@@ -30,7 +30,7 @@ for (const [name, transport] of Object.entries(t)) {
     assert.match(code, /^\d{6}$/);
     await auth.verifyContact({ destination: email, code });
 
-    const login = await auth.login({ identifier: email, password, device: { deviceId: `node-${name}`, name: "node", platform: "test" } });
+    const login = await auth.login({ identifier: email, password, device: { deviceId: `node-${name}`, name: "node" } });
     assert.equal(login.result.case, "session");
     const token = login.result.value.token;
 
