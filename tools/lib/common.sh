@@ -20,6 +20,8 @@ uw_port_in_use() {
 }
 
 uw_build() {
+  # ccache keyed on paths relative to the checkout, so every clone shares one warm cache.
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$UW_ROOT}"
   local type="${UW_BUILD_TYPE:-RelWithDebInfo}" extra=()
   [ "${CI:-}" = "true" ] && extra+=(-DUWALLET_WERROR=ON)
   [ "${UW_SANITIZE:-0}" = "1" ] && extra+=(-DUWALLET_SANITIZE=ON)
