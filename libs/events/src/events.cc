@@ -111,8 +111,10 @@ absl::StatusOr<std::vector<std::string>> Outbox::AppendBatch(pg::Connection& tx,
 
 absl::StatusOr<int> Relay::PublishBatch() {
   int published = 0;
+  std::vector<std::pair<std::string, int64_t>> sent;  // type, occurred_at in µs
   UW_RETURN_IF_ERROR(pg_.Transact([&](pg::Connection& tx) -> absl::Status {
     published = 0;
+    sent.clear();
     UW_ASSIGN_OR_RETURN(pg::Result rows,
                         tx.Exec("SELECT seq, event_id, type, source, subject_id, payload::text,"
                                 " (extract(epoch from occurred_at) * 1000000)::bigint"
@@ -138,8 +140,17 @@ absl::StatusOr<int> Relay::PublishBatch() {
         tx.Exec("UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])", pg::P(seqs))
             .status());
     published = rows.Rows();
+    if (on_published_) {
+      for (int i = 0; i < rows.Rows(); ++i) sent.emplace_back(rows.String(i, 2), rows.Int(i, 6));
+    }
     return absl::OkStatus();
   }));
+  if (on_published_) {
+    const absl::Time now = absl::Now();
+    for (const auto& [type, occurred_us] : sent) {
+      on_published_(type, std::max(absl::ZeroDuration(), now - absl::FromUnixMicros(occurred_us)));
+    }
+  }
   return published;
 }
 

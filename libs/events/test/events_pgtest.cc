@@ -82,6 +82,37 @@ TEST_CASE("relay publishes once; consumer handles each event once and acks after
   REQUIRE(consumer.PollOnce().value() == 0);
 }
 
+TEST_CASE("the published hook sees each event once, after its batch committed") {
+  Fixture f;
+  f.Append("payments.payment_succeeded", "u1");
+  f.Append("payments.payment_failed", "u2");
+  Relay relay(f.schema.pool(), f.redis.pool());
+  std::vector<std::string> types;
+  std::vector<absl::Duration> waits;
+  relay.OnPublished([&](const std::string& type, absl::Duration waited) {
+    types.push_back(type);
+    waits.push_back(waited);
+  });
+  REQUIRE(relay.PublishBatch().value() == 2);
+  REQUIRE(relay.PublishBatch().value() == 0);
+  REQUIRE(types ==
+          std::vector<std::string>{"payments.payment_succeeded", "payments.payment_failed"});
+  for (absl::Duration waited : waits) CHECK(waited >= absl::ZeroDuration());
+
+  // Redis down: nothing is published, so the hook is not called.
+  f.Append("payments.payment_held", "u3");
+  redis::PoolOptions broken_options = f.redis.pool().options();
+  broken_options.port = 1;  // nothing listens there
+  auto broken = redis::Pool::Create(broken_options);
+  REQUIRE(broken.ok());
+  Relay failing(f.schema.pool(), **broken);
+  failing.OnPublished([&](const std::string& type, absl::Duration) { types.push_back(type); });
+  REQUIRE_FALSE(failing.PublishBatch().ok());
+  CHECK(types.size() == 2);
+  REQUIRE(relay.PublishBatch().value() == 1);  // still unpublished, so the good relay sends it
+  CHECK(types.back() == "payments.payment_held");
+}
+
 TEST_CASE("a redelivered event (published twice) is handled once") {
   Fixture f;
   const std::string a = f.Append("payments.succeeded", "u2");

@@ -252,6 +252,9 @@ absl::Status Server::Start() {
   }
   auto* health = impl_->server->GetHealthCheckService();
   health->SetServingStatus(false);  // NOT_SERVING until the readiness check passes
+  // Liveness says only that this process serves calls: a database outage must not make Kubernetes
+  // restart every pod (readiness, the server as a whole, covers the dependencies).
+  health->SetServingStatus(kLivenessHealthService, true);
   impl_->readiness = std::thread([this] { ReadinessLoop(); });
   log::Info("serving", {{"listen", options_.listen},
                         {"port", std::to_string(port_)},
@@ -272,7 +275,8 @@ void Server::ReadinessLoop() {
     if (impl_->stopping) break;
     if (first || ready.ok() != last) {
       auto* health = impl_->server->GetHealthCheckService();
-      health->SetServingStatus(ready.ok());
+      health->SetServingStatus(ready.ok());  // sets every name, liveness too: set it back
+      health->SetServingStatus(kLivenessHealthService, true);
       for (const auto& name : health_names_) health->SetServingStatus(name, ready.ok());
       if (ready.ok()) {
         log::Info("ready: health SERVING");

@@ -2,6 +2,7 @@
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "uwallet/common/error_metadata.h"
 #include "uwallet/common/status.h"
 
 namespace uwallet::grpcutil {
@@ -18,6 +19,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   google::rpc::ErrorInfo info;
   info.set_reason(reason);
   info.set_domain(kErrorDomain);
+  for (const auto& [key, value] : ErrorMetadataOf(status)) (*info.mutable_metadata())[key] = value;
   details.add_details()->PackFrom(info);
   return grpc::Status(code, message, details.SerializeAsString());
 }
@@ -30,7 +32,8 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
     for (const auto& any : details.details()) {
       google::rpc::ErrorInfo info;
       if (any.UnpackTo(&info) && !info.reason().empty()) {
-        return WithReason(code, info.reason(), status.error_message());
+        std::map<std::string, std::string> metadata(info.metadata().begin(), info.metadata().end());
+        return WithErrorMetadata(WithReason(code, info.reason(), status.error_message()), metadata);
       }
     }
   }

@@ -48,11 +48,14 @@ TEST_CASE("health follows the readiness check; unknown methods are UNIMPLEMENTED
                                      grpc::InsecureChannelCredentials());
   auto stub = Health::NewStub(channel);
   REQUIRE(Eventually([&] { return Check(*stub, "") == HealthCheckResponse::NOT_SERVING; }));
+  // Liveness does not follow the dependencies: a database outage is not a reason to restart.
+  REQUIRE(Check(*stub, kLivenessHealthService) == HealthCheckResponse::SERVING);
   ready = true;
   REQUIRE(Eventually([&] { return Check(*stub, "") == HealthCheckResponse::SERVING; }));
   REQUIRE(Check(*stub, "uwallet.test.v1.TestService") == HealthCheckResponse::SERVING);
   ready = false;
   REQUIRE(Eventually([&] { return Check(*stub, "") == HealthCheckResponse::NOT_SERVING; }));
+  REQUIRE(Check(*stub, kLivenessHealthService) == HealthCheckResponse::SERVING);
 
   // A service nobody registered here.
   auto mailbox = uwallet::devtools::v1::DevMailboxService::NewStub(channel);

@@ -10,6 +10,7 @@
 #include "uwallet/common/file.h"
 #include "uwallet/common/log.h"
 #include "uwallet/common/status.h"
+#include "uwallet/service/metrics.h"
 
 namespace uwallet::service {
 namespace {
@@ -66,6 +67,7 @@ int Run(int argc, char** argv, ServiceSpec spec) {
   std::string redis_addr = "127.0.0.1:56379";
   int64_t redis_pool_size = 16;
   std::string redis_prefix;
+  std::string redis_password;
   bool dev_mailbox = false;
   bool migrate_only = false;
   Peers peers{.auth = "127.0.0.1:50051",
@@ -87,6 +89,9 @@ int Run(int argc, char** argv, ServiceSpec spec) {
     config.AddString("redis-addr", &redis_addr, "Redis host:port");
     config.AddInt("redis-pool-size", &redis_pool_size, "Redis connections at most");
     config.AddString("redis-prefix", &redis_prefix, "prefix for every Redis key");
+    config.AddString(
+        "redis-password", &redis_password,
+        "Redis AUTH password (prefer the UWALLET_REDIS_PASSWORD environment variable)");
   }
   config.AddBool("migrate-only", &migrate_only,
                  "apply this service's database migrations, then exit (the migrations Job)");
@@ -165,6 +170,7 @@ int Run(int argc, char** argv, ServiceSpec spec) {
     if (!address.ok()) return Fail("bad --redis-addr", address.status());
     auto pool = redis::Pool::Create({.host = address->host,
                                      .port = address->port,
+                                     .password = redis_password,
                                      .client_name = absl::StrCat("uwallet-", spec.name),
                                      .pool_size = static_cast<int>(redis_pool_size),
                                      .key_prefix = redis_prefix});
@@ -180,7 +186,9 @@ int Run(int argc, char** argv, ServiceSpec spec) {
   if (!services.ok()) return Fail("cannot build services", services.status());
   for (const auto& service : *services) server.AddService(service.get());
   for (const auto& name : spec.health_names) server.AddHealthName(name);
+  PoolGauges pool_gauges(*server.metrics(), runtime.pg, runtime.redis);
   server.SetReadinessCheck([&]() -> absl::Status {
+    pool_gauges.Sample();  // before the check borrows a connection of its own
     if (runtime.pg != nullptr) {
       UW_RETURN_IF_ERROR(Annotate(runtime.pg->Exec("SELECT 1").status(), "postgres"));
     }

@@ -86,6 +86,11 @@ class Relay {
   Relay(pg::Pool& pg, redis::Pool& redis, absl::Duration poll_interval = absl::Milliseconds(100))
       : pg_(pg), redis_(redis), poll_interval_(poll_interval) {}
   ~Relay() { Stop(); }
+  // Called once per event after its batch committed: the event type and how long it waited in
+  // the outbox (occurred -> published). For metrics (business counters by event type, relay lag);
+  // set before Start, keep it cheap.
+  using PublishedHook = std::function<void(const std::string& type, absl::Duration waited)>;
+  void OnPublished(PublishedHook hook) { on_published_ = std::move(hook); }
   // Publishes one batch; returns how many rows it published.
   [[nodiscard]] absl::StatusOr<int> PublishBatch();
   void Start();
@@ -95,6 +100,7 @@ class Relay {
   pg::Pool& pg_;
   redis::Pool& redis_;
   absl::Duration poll_interval_;
+  PublishedHook on_published_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

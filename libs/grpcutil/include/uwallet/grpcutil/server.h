@@ -22,6 +22,10 @@ namespace uwallet::grpcutil {
 // wait for them with sigwait. Call first thing in main, before any thread exists.
 void BlockTerminationSignals();
 
+// The grpc.health.v1 service name that is SERVING as long as the process serves calls, whatever
+// its dependencies do: for liveness probes. The empty name (the server as a whole) is readiness.
+inline constexpr char kLivenessHealthService[] = "liveness";
+
 struct ServerOptions {
   std::string service_name;                           // "auth"
   std::string listen = "127.0.0.1:0";                 // gRPC address

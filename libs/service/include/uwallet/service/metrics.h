@@ -1,0 +1,43 @@
+#pragma once
+// Metrics every service shares beyond the per-RPC ones of libs/grpcutil:
+//   - business counters from the domain events: uwallet_events_published_total{type} counts what
+//     the outbox relay published (payments by outcome, logins by result, tickets opened, holds...),
+//     uwallet_outbox_wait_seconds how long events waited in the outbox;
+//   - pool gauges: uwallet_pg_pool_connections{state} and uwallet_redis_pool_connections{state},
+//     sampled with the readiness check.
+// One place for these names, so dashboards work the same for every service.
+
+#include <functional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
+#include "uwallet/pg/pg.h"
+#include "uwallet/redis/pool.h"
+
+namespace uwallet::service {
+
+// A hook for events::Relay::OnPublished that counts into `registry` (which must outlive it).
+[[nodiscard]] std::function<void(const std::string& type, absl::Duration waited)> EventMetrics(
+    prometheus::Registry& registry);
+
+// Gauges of the connection pools a service has (either may be null).
+class PoolGauges {
+ public:
+  PoolGauges(prometheus::Registry& registry, const pg::Pool* pg, const redis::Pool* redis);
+  // Reads the pools' current state into the gauges.
+  void Sample();
+
+ private:
+  const pg::Pool* pg_;
+  const redis::Pool* redis_;
+  prometheus::Gauge* pg_in_use_ = nullptr;
+  prometheus::Gauge* pg_idle_ = nullptr;
+  prometheus::Gauge* redis_open_ = nullptr;
+  prometheus::Gauge* redis_idle_ = nullptr;
+  prometheus::Gauge* redis_waiting_ = nullptr;
+};
+
+}  // namespace uwallet::service
