@@ -12,6 +12,7 @@
 #include "uwallet/common/log.h"
 #include "uwallet/crypto/encoding.h"
 #include "uwallet/events/events.h"
+#include "uwallet/service/metrics.h"
 #include "uwallet/service/runtime.h"
 
 namespace uwallet::auth {
@@ -23,6 +24,8 @@ struct Flags {
   int64_t logins_per_ip_per_minute = AuthLimits{}.logins_per_ip_per_minute;
   int64_t code_sends_per_ip_per_hour = AuthLimits{}.code_sends_per_ip_per_hour;
   int64_t registrations_per_ip_per_hour = AuthLimits{}.registrations_per_ip_per_hour;
+  bool new_device_challenge = AuthLimits{}.new_device_challenge;
+  int64_t new_device_codes_per_user_per_hour = AuthLimits{}.new_device_codes_per_user_per_hour;
 };
 
 // Everything the handlers use; alive for the whole process.
@@ -62,6 +65,11 @@ void RegisterFlags(Config& config) {
                 "verification codes sent per client IP per hour (0: no limit)");
   config.AddInt("registrations-per-ip-per-hour", &flags.registrations_per_ip_per_hour,
                 "registrations per client IP per hour (0: no limit)");
+  config.AddBool("new-device-challenge", &flags.new_device_challenge,
+                 "challenge a sign-in from a new device with a code sent to the verified contact "
+                 "(users with at least one known device)");
+  config.AddInt("new-device-codes-per-user-per-hour", &flags.new_device_codes_per_user_per_hour,
+                "sign-in codes for new devices sent per user per hour");
 }
 
 absl::StatusOr<AuthKeys> LoadKeys(const service::Runtime& runtime) {
@@ -128,6 +136,8 @@ absl::StatusOr<std::vector<std::shared_ptr<grpc::Service>>> Build(service::Runti
   limits.logins_per_ip_per_minute = flags.logins_per_ip_per_minute;
   limits.code_sends_per_ip_per_hour = flags.code_sends_per_ip_per_hour;
   limits.registrations_per_ip_per_hour = flags.registrations_per_ip_per_hour;
+  limits.new_device_challenge = flags.new_device_challenge;
+  limits.new_device_codes_per_user_per_hour = flags.new_device_codes_per_user_per_hour;
   w.core = std::make_unique<AuthCore>(AuthCore::Deps{.store = w.store.get(),
                                                      .sessions = w.sessions.get(),
                                                      .codes = w.codes.get(),
@@ -171,6 +181,7 @@ int main(int argc, char** argv) {
           .start_background = [](uwallet::service::Runtime& runtime) -> absl::Status {
             auto& wiring = uwallet::auth::TheWiring();
             wiring.relay = std::make_unique<uwallet::events::Relay>(*runtime.pg, *runtime.redis);
+            wiring.relay->OnPublished(uwallet::service::EventMetrics(*runtime.server->metrics()));
             wiring.relay->Start();
             return absl::OkStatus();
           },

@@ -62,6 +62,12 @@ struct AuthLimits {
 
   absl::Duration challenge_ttl = absl::Minutes(5);
   int challenge_attempts_max = 5;
+  // Risk-based second factor: a user with at least one known device and a verified contact who
+  // signs in (right password, TOTP off) from a device never seen before gets a contact-code
+  // challenge. The first device is never challenged. Off: new devices are only recorded/notified.
+  bool new_device_challenge = true;
+  // Contact codes sent for such challenges, per user (a password alone must not flood a phone).
+  int64_t new_device_codes_per_user_per_hour = 10;
   absl::Duration step_up_ttl = absl::Minutes(5);
   absl::Duration totp_enrollment_ttl = absl::Minutes(10);
   int recovery_codes = 10;
@@ -311,6 +317,13 @@ class AuthCore {
   // the device and events, and issues the session.
   [[nodiscard]] absl::StatusOr<IssuedSession> CompleteLogin(const User& user, const Device& device,
                                                             const Caller& caller);
+  // True when the sign-in from `device` needs a contact code (see new_device_challenge).
+  [[nodiscard]] absl::StatusOr<bool> NewDeviceIsRisky(const User& user, const Device& device);
+  // Stores a challenge, sends its code to the user's first verified contact.
+  [[nodiscard]] absl::StatusOr<Challenge> StartContactCodeChallenge(const User& user,
+                                                                    const Device& device);
+  [[nodiscard]] std::string ContactCodeHash(absl::string_view challenge_id,
+                                            absl::string_view code) const;
   [[nodiscard]] bool SessionExpiredAt(const SessionRecord& session, absl::Time now) const;
   [[nodiscard]] absl::Duration KeepFor(const SessionRecord& session, absl::Time now) const;
   [[nodiscard]] absl::StatusOr<UserDetail> LoadDetail(absl::string_view user_id);

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "uwallet/common/error_metadata.h"
 #include "uwallet/common/status.h"
 
 namespace uwallet::auth {
@@ -53,9 +54,13 @@ inline constexpr char kDependencyUnavailable[] = "DEPENDENCY_UNAVAILABLE";
                     "the code expired, was used or was replaced; ask for a new one");
 }
 
+// Numbers an app acts on ride in the message for people and in google.rpc.ErrorInfo.metadata
+// (WithErrorMetadata, libs/common) for programs: attempts_left, retry_after_s.
 [[nodiscard]] inline absl::Status CodeInvalid(int attempts_left) {
-  return WithReason(absl::StatusCode::kInvalidArgument, reason::kCodeInvalid,
-                    absl::StrCat("the code is wrong; attempts_left=", attempts_left));
+  return WithErrorMetadata(
+      WithReason(absl::StatusCode::kInvalidArgument, reason::kCodeInvalid,
+                 absl::StrCat("the code is wrong; attempts_left=", attempts_left)),
+      {{"attempts_left", absl::StrCat(attempts_left)}});
 }
 
 [[nodiscard]] inline absl::Status StepUpRequired(absl::string_view why) {
@@ -67,8 +72,10 @@ inline constexpr char kDependencyUnavailable[] = "DEPENDENCY_UNAVAILABLE";
 }
 
 [[nodiscard]] inline absl::Status RateLimited(int64_t retry_after_s) {
-  return WithReason(absl::StatusCode::kResourceExhausted, reason::kRateLimited,
-                    absl::StrCat("too many requests; retry_after_s=", retry_after_s));
+  return WithErrorMetadata(
+      WithReason(absl::StatusCode::kResourceExhausted, reason::kRateLimited,
+                 absl::StrCat("too many requests; retry_after_s=", retry_after_s)),
+      {{"retry_after_s", absl::StrCat(retry_after_s)}});
 }
 
 // Redis or PostgreSQL unreachable: keep the code (UNAVAILABLE: retry) and add the reason.

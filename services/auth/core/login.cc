@@ -8,6 +8,7 @@
 #include "services/auth/core/errors.h"
 #include "services/auth/core/password_policy.h"
 #include "uwallet/common/log.h"
+#include "uwallet/crypto/encoding.h"
 #include "uwallet/crypto/hash.h"
 #include "uwallet/crypto/random.h"
 
@@ -29,6 +30,22 @@ absl::Status CheckDevice(const Device& device) {
 std::string ChallengeKey(absl::string_view challenge_id) {
   return absl::StrCat("chal:", crypto::Sha256Hex(challenge_id));
 }
+
+// The value stored under a challenge key: who, from which device, and for a contact-code
+// challenge the keyed hash of the code that was sent.
+nlohmann::json ChallengeValue(absl::string_view user_id, const Device& device) {
+  return {{"uid", std::string(user_id)},
+          {"dev_id", device.device_id},
+          {"dev_name", device.name},
+          {"dev_platform", device.platform},
+          {"dev_app", device.app_version}};
+}
+
+std::string DumpJson(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+constexpr char kMethodContactCode[] = "contact_code";
 
 std::string DeviceLabel(const Device& device) {
   if (!device.name.empty()) return device.name;
@@ -185,6 +202,63 @@ absl::StatusOr<IssuedSession> AuthCore::CompleteLogin(const User& candidate, con
   return IssueSession(user, device, caller);
 }
 
+absl::StatusOr<bool> AuthCore::NewDeviceIsRisky(const User& user, const Device& device) {
+  if (!limits_.new_device_challenge || !user.ContactVerified()) return false;
+  std::vector<KnownDevice> known;
+  UW_RETURN_IF_ERROR(deps_.store->Transact([&](AuthTx& tx) -> absl::Status {
+    UW_ASSIGN_OR_RETURN(known, tx.Devices(user.user_id));
+    return absl::OkStatus();
+  }));
+  // The first device is trusted (there is nothing to compare with); an unidentified device
+  // (no device id) of a user who has devices counts as new.
+  if (known.empty()) return false;
+  if (device.device_id.empty()) return true;
+  return std::none_of(known.begin(), known.end(),
+                      [&](const KnownDevice& k) { return k.device.device_id == device.device_id; });
+}
+
+absl::StatusOr<Challenge> AuthCore::StartContactCodeChallenge(const User& user,
+                                                              const Device& device) {
+  const std::vector<Contact> contacts = user.VerifiedContacts();
+  if (contacts.empty()) return absl::InternalError("no verified contact for a contact code");
+  const Contact& contact = contacts.front();
+  UW_ASSIGN_OR_RETURN(
+      RateDecision budget,
+      deps_.limits->Hit(absl::StrCat("rl:chalcode:", user.user_id),
+                        limits_.new_device_codes_per_user_per_hour, absl::Hours(1)));
+  if (!budget.allowed) {
+    return RateLimited(std::max<int64_t>(1, absl::ToInt64Seconds(budget.retry_after)));
+  }
+  UW_ASSIGN_OR_RETURN(std::string challenge_id, crypto::RandomToken(32));
+  UW_ASSIGN_OR_RETURN(std::string code, crypto::RandomDigits(6));
+  nlohmann::json value = ChallengeValue(user.user_id, device);
+  value["method"] = kMethodContactCode;
+  value["code_hash"] = ContactCodeHash(challenge_id, code);
+  UW_RETURN_IF_ERROR(
+      deps_.tokens->Put(ChallengeKey(challenge_id), DumpJson(value), limits_.challenge_ttl));
+  notify::Notification message;
+  message.channel =
+      contact.kind == ContactKind::kPhone ? notify::Channel::kSms : notify::Channel::kEmail;
+  message.destination = contact.value;
+  message.kind = "login_challenge";
+  message.subject = "Your uwallet sign-in code";
+  message.body = absl::StrCat("[uwallet] Your code to sign in on ", DeviceLabel(device), " is ",
+                              code, ". It expires in ", absl::ToInt64Minutes(limits_.challenge_ttl),
+                              " minutes. If you are not signing in, change your password now.");
+  message.code = code;
+  UW_RETURN_IF_ERROR(deps_.notifier->Send(message));
+  return Challenge{.challenge_id = std::move(challenge_id),
+                   .methods = {SecondFactorKind::kContactCode},
+                   .masked_destination = MaskContact(contact),
+                   .expires_at = deps_.clock->Now() + limits_.challenge_ttl};
+}
+
+std::string AuthCore::ContactCodeHash(absl::string_view challenge_id,
+                                      absl::string_view code) const {
+  return crypto::Base64UrlEncode(crypto::HmacSha256(
+      keys_.code_pepper, absl::StrCat("login-challenge\n", challenge_id, "\n", code)));
+}
+
 absl::StatusOr<LoginResult> AuthCore::Login(absl::string_view identifier,
                                             absl::string_view password, const Device& device,
                                             const Caller& caller) {
@@ -234,18 +308,17 @@ absl::StatusOr<LoginResult> AuthCore::Login(absl::string_view identifier,
   }
   if (totp_enabled) {
     UW_ASSIGN_OR_RETURN(std::string challenge_id, crypto::RandomToken(32));
-    nlohmann::json value = {{"uid", user->user_id},
-                            {"dev_id", device.device_id},
-                            {"dev_name", device.name},
-                            {"dev_platform", device.platform},
-                            {"dev_app", device.app_version}};
-    UW_RETURN_IF_ERROR(
-        deps_.tokens->Put(ChallengeKey(challenge_id),
-                          value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                          limits_.challenge_ttl));
+    UW_RETURN_IF_ERROR(deps_.tokens->Put(ChallengeKey(challenge_id),
+                                         DumpJson(ChallengeValue(user->user_id, device)),
+                                         limits_.challenge_ttl));
     Challenge challenge{.challenge_id = std::move(challenge_id),
                         .methods = {SecondFactorKind::kTotp, SecondFactorKind::kRecoveryCode},
                         .expires_at = deps_.clock->Now() + limits_.challenge_ttl};
+    return LoginResult{.challenge = std::move(challenge)};
+  }
+  UW_ASSIGN_OR_RETURN(bool risky, NewDeviceIsRisky(*user, device));
+  if (risky) {
+    UW_ASSIGN_OR_RETURN(Challenge challenge, StartContactCodeChallenge(*user, device));
     return LoginResult{.challenge = std::move(challenge)};
   }
   UW_ASSIGN_OR_RETURN(IssuedSession session, CompleteLogin(*user, device, caller));
@@ -258,11 +331,10 @@ absl::StatusOr<IssuedSession> AuthCore::CompleteSecondFactor(absl::string_view c
                                                              const Caller& caller) {
   if (challenge_id.empty()) return InvalidField("challenge_id", "required");
   if (challenge_id.size() > kTokenBytesMax) return InvalidField("challenge_id", "too long");
-  if (code.empty()) return InvalidField("factor", "a totp_code or recovery_code is required");
-  if (code.size() > kTokenBytesMax) return InvalidField("factor", "too long");
-  if (kind == SecondFactorKind::kContactCode) {
-    return InvalidField("contact_code", "not offered for this challenge");
+  if (code.empty()) {
+    return InvalidField("factor", "a totp_code, recovery_code or contact_code is required");
   }
+  if (code.size() > kTokenBytesMax) return InvalidField("factor", "too long");
   const absl::Status expired =
       WithReason(absl::StatusCode::kFailedPrecondition, reason::kChallengeExpired,
                  "the sign-in challenge expired or was completed");
@@ -276,6 +348,12 @@ absl::StatusOr<IssuedSession> AuthCore::CompleteSecondFactor(absl::string_view c
                 .name = parsed.value("dev_name", ""),
                 .platform = parsed.value("dev_platform", 0),
                 .app_version = parsed.value("dev_app", "")};
+  const bool contact_challenge = parsed.value("method", "") == kMethodContactCode;
+  if (contact_challenge != (kind == SecondFactorKind::kContactCode)) {
+    return InvalidField(kind == SecondFactorKind::kContactCode ? "contact_code" : "factor",
+                        contact_challenge ? "this challenge accepts the contact_code sent"
+                                          : "not offered for this challenge");
+  }
 
   UW_ASSIGN_OR_RETURN(RateDecision tries,
                       deps_.limits->Hit(absl::StrCat("rl:chal:", crypto::Sha256Hex(challenge_id)),
@@ -284,7 +362,13 @@ absl::StatusOr<IssuedSession> AuthCore::CompleteSecondFactor(absl::string_view c
     UW_RETURN_IF_ERROR(deps_.tokens->Delete(key));
     return expired;
   }
-  UW_ASSIGN_OR_RETURN(bool accepted, CheckSecondFactor(user_id, kind, code));
+  bool accepted = false;
+  if (contact_challenge) {
+    accepted = crypto::ConstantTimeEquals(ContactCodeHash(challenge_id, code),
+                                          parsed.value("code_hash", ""));
+  } else {
+    UW_ASSIGN_OR_RETURN(accepted, CheckSecondFactor(user_id, kind, code));
+  }
   if (!accepted) {
     const int left = static_cast<int>(limits_.challenge_attempts_max - tries.count);
     if (left <= 0) UW_RETURN_IF_ERROR(deps_.tokens->Delete(key));

@@ -20,6 +20,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "uwallet/auth/v1/auth.grpc.pb.h"
 #include "uwallet/common/check.h"
 #include "uwallet/common/clock.h"
@@ -183,6 +185,16 @@ class Suite {
     request.mutable_device()->set_device_id("e2e-device");
     request.mutable_device()->set_name("E2E phone");
     request.mutable_device()->set_platform(common_pb::PLATFORM_ANDROID);
+    return auth->Login(As(Anonymous()).get(), request, response);
+  }
+
+  grpc::Status LoginFrom(const std::string& identifier, const std::string& device_id,
+                         pb::LoginResponse* response) const {
+    pb::LoginRequest request;
+    request.set_identifier(identifier);
+    request.set_password(kPassword);
+    request.mutable_device()->set_device_id(device_id);
+    request.mutable_device()->set_name("E2E tablet");
     return auth->Login(As(Anonymous()).get(), request, response);
   }
 
@@ -546,6 +558,84 @@ TEST_CASE("bad input, wrong codes, expired tokens and wrong callers get clear an
       suite.admin->GetUser(suite.As(Suite::Staff("agent")).get(), get_user, &user);
   CHECK(missing.error_code() == grpc::StatusCode::NOT_FOUND);
   CHECK(ReasonOf(missing) == "USER_NOT_FOUND");
+}
+
+// The metadata of the google.rpc.ErrorInfo a status carries on the wire.
+std::map<std::string, std::string> WireMetadata(const grpc::Status& status) {
+  google::rpc::Status details;
+  std::map<std::string, std::string> out;
+  if (!details.ParseFromString(status.error_details())) return out;
+  for (const auto& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info)) out.insert(info.metadata().begin(), info.metadata().end());
+  }
+  return out;
+}
+
+TEST_CASE("new device: a contact code from the mailbox completes the sign-in; tries counted") {
+  Suite suite;
+  const std::string email = "e2e-newdev-" + RandomSuffix() + "@example.com";
+  const std::string user_id = suite.RegisterVerified(email);
+  // The first device is not challenged.
+  pb::LoginResponse first;
+  REQUIRE(suite.Login(email, kPassword, &first).ok());
+  REQUIRE(first.has_session());
+
+  pb::LoginResponse challenged;
+  REQUIRE(suite.LoginFrom(email, "e2e-tablet", &challenged).ok());
+  REQUIRE(challenged.has_challenge());
+  REQUIRE(challenged.challenge().methods_size() == 1);
+  CHECK(challenged.challenge().methods(0) == pb::SECOND_FACTOR_METHOD_CONTACT_CODE);
+  CHECK_FALSE(challenged.challenge().masked_destination().empty());
+  CHECK(challenged.challenge().masked_destination().find(email) == std::string::npos);
+  const std::string code = suite.LatestCode(email, "login_challenge");
+  REQUIRE(code.size() == 6);
+
+  pb::CompleteSecondFactorRequest complete;
+  complete.set_challenge_id(challenged.challenge().challenge_id());
+  complete.set_contact_code(code == "000000" ? "111111" : "000000");
+  pb::CompleteSecondFactorResponse completed;
+  grpc::Status wrong =
+      suite.auth->CompleteSecondFactor(suite.As(suite.Anonymous()).get(), complete, &completed);
+  CHECK(ReasonOf(wrong) == "CODE_INVALID");
+  // attempts_left travels in ErrorInfo.metadata (and in the message).
+  CHECK(WireMetadata(wrong) == std::map<std::string, std::string>{{"attempts_left", "4"}});
+  CHECK(wrong.error_message().find("attempts_left=4") != std::string::npos);
+
+  complete.set_contact_code(code);
+  grpc::Status right =
+      suite.auth->CompleteSecondFactor(suite.As(suite.Anonymous()).get(), complete, &completed);
+  INFO(right.error_message());
+  REQUIRE(right.ok());
+  CHECK(completed.session().user_id() == user_id);
+  CHECK_FALSE(completed.session().token().empty());
+  // Completed once; the tablet is now known and signs in directly.
+  CHECK(ReasonOf(suite.auth->CompleteSecondFactor(suite.As(suite.Anonymous()).get(), complete,
+                                                  &completed)) == "CHALLENGE_EXPIRED");
+  pb::LoginResponse known;
+  REQUIRE(suite.LoginFrom(email, "e2e-tablet", &known).ok());
+  CHECK(known.has_session());
+}
+
+TEST_CASE("rate limits carry retry_after_s in ErrorInfo.metadata") {
+  Suite suite;
+  const std::string email = "e2e-meta-" + RandomSuffix() + "@example.com";
+  pb::RegisterResponse registered;
+  REQUIRE(suite.Register(email, kPassword, &registered).ok());
+  // Registration just sent a code: another one within the minute is refused.
+  pb::SendCodeRequest request;
+  request.set_destination(email);
+  request.set_purpose(pb::CODE_PURPOSE_VERIFY_CONTACT);
+  pb::SendCodeResponse response;
+  grpc::Status limited =
+      suite.auth->SendCode(suite.As(suite.Anonymous()).get(), request, &response);
+  REQUIRE(ReasonOf(limited) == "RATE_LIMITED");
+  const auto metadata = WireMetadata(limited);
+  REQUIRE(metadata.count("retry_after_s") == 1);
+  int64_t seconds = 0;
+  CHECK(absl::SimpleAtoi(metadata.at("retry_after_s"), &seconds));
+  CHECK(seconds >= 1);
+  CHECK(seconds <= 60);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "services/auth/core/auth_core.h"
 #include "services/auth/test/fakes.h"
 #include "uwallet/common/check.h"
+#include "uwallet/common/error_metadata.h"
 #include "uwallet/common/status.h"
 #include "uwallet/crypto/aead.h"
 #include "uwallet/crypto/encoding.h"
@@ -221,6 +222,10 @@ TEST_CASE("SendCode: 1 a minute and 10 a day per destination, a per-IP budget, s
   auto again = h.core.SendCode("li@example.com", 2, h.Anonymous("203.0.113.1"));
   CHECK(again.status().code() == absl::StatusCode::kResourceExhausted);
   CHECK(ReasonOf(again.status()) == "RATE_LIMITED");
+  // The wait travels as ErrorInfo metadata too (and stays in the message for people).
+  REQUIRE(ErrorMetadataOf(again.status()).count("retry_after_s") == 1);
+  CHECK(std::stoi(ErrorMetadataOf(again.status()).at("retry_after_s")) >= 1);
+  CHECK(std::string(again.status().message()).find("retry_after_s=") != std::string::npos);
   auto again_unknown = h.core.SendCode("nobody@example.com", 2, h.Anonymous("203.0.113.1"));
   CHECK(ReasonOf(again_unknown.status()) == "RATE_LIMITED");
 
@@ -483,7 +488,8 @@ TEST_CASE("TOTP: enrol, challenge at sign-in, each code accepted once, recovery 
   CHECK(ReasonOf(h.core.DisableTotp(Harness::Of(*completed), "000000")) == "CODE_INVALID");
   REQUIRE(h.core.DisableTotp(Harness::Of(*completed), (*recovery)[2]).ok());
   CHECK(h.store.CountEvents(user_id, SecurityEventKind::kTotpDisabled) == 1);
-  auto plain = h.core.Login("li@example.com", kPassword, Device{}, h.Anonymous());
+  auto plain =
+      h.core.Login("li@example.com", kPassword, Device{.device_id = "phone-1"}, h.Anonymous());
   REQUIRE(plain.ok());
   CHECK(plain->session.has_value());
 }
@@ -640,6 +646,143 @@ TEST_CASE("staff accounts: created by an admin or the bootstrap, never with cust
   auto found = h.core.FindUsers("agent@example.com", 0, "");
   REQUIRE(found.ok());
   CHECK(found->users.size() == 1);
+}
+
+TEST_CASE("new device: a contact-code challenge; the right code signs in and the device is known") {
+  Harness h;
+  const std::string user_id = h.RegisterVerified("li@example.com");
+  // The first device (right after registration) is trusted: nothing to compare with.
+  h.SignIn("li@example.com");
+  const size_t sessions_before = h.sessions.ListForUser(user_id)->size();
+
+  const Device tablet{.device_id = "tablet-9", .name = "Li's tablet"};
+  auto login = h.core.Login("li@example.com", kPassword, tablet, h.Anonymous());
+  REQUIRE(login.ok());
+  REQUIRE_FALSE(login->session.has_value());
+  REQUIRE(login->challenge.has_value());
+  CHECK(login->challenge->methods == std::vector<SecondFactorKind>{SecondFactorKind::kContactCode});
+  CHECK(login->challenge->masked_destination == "l***@example.com");
+  CHECK(login->challenge->expires_at == h.clock.Now() + absl::Minutes(5));
+  const std::string challenge = login->challenge->challenge_id;
+  const std::string code = h.LastCode("li@example.com", "login_challenge");
+  REQUIRE(code.size() == 6);
+  CHECK(h.sessions.ListForUser(user_id)->size() == sessions_before);  // no session yet
+
+  // Only the contact code is accepted for this challenge.
+  CHECK(
+      ReasonOf(h.core.CompleteSecondFactor(challenge, SecondFactorKind::kTotp, code, h.Anonymous())
+                   .status()) == "INVALID_FIELD");
+  // Wrong codes use tries; the number left travels in the message and as metadata.
+  auto wrong = h.core.CompleteSecondFactor(challenge, SecondFactorKind::kContactCode,
+                                           WrongCode(code), h.Anonymous());
+  CHECK(ReasonOf(wrong.status()) == "CODE_INVALID");
+  CHECK(ErrorMetadataOf(wrong.status()) ==
+        std::map<std::string, std::string>{{"attempts_left", "4"}});
+  CHECK(std::string(wrong.status().message()).find("attempts_left=4") != std::string::npos);
+
+  auto done =
+      h.core.CompleteSecondFactor(challenge, SecondFactorKind::kContactCode, code, h.Anonymous());
+  REQUIRE(done.ok());
+  CHECK(done->session.user_id == user_id);
+  CHECK(done->session.device.device_id == "tablet-9");
+  // Used once.
+  CHECK(ReasonOf(h.core
+                     .CompleteSecondFactor(challenge, SecondFactorKind::kContactCode, code,
+                                           h.Anonymous())
+                     .status()) == "CHALLENGE_EXPIRED");
+  // The tablet is now a known device, and the first phone still is: no challenge for either.
+  for (const char* id : {"tablet-9", "phone-1"}) {
+    auto again = h.core.Login("li@example.com", kPassword, Device{.device_id = id}, h.Anonymous());
+    REQUIRE(again.ok());
+    CHECK(again->session.has_value());
+  }
+  CHECK(h.store.CountEvents(user_id, SecurityEventKind::kNewDevice) == 2);
+  CHECK(h.CountNotices("li@example.com", "login_challenge") == 1);
+}
+
+TEST_CASE("new device challenge: tries run out, it expires, and who is not challenged") {
+  AuthLimits limits;
+  Harness h(limits);
+  h.RegisterVerified("li@example.com");
+  h.SignIn("li@example.com");
+
+  // Five wrong codes end the challenge: even the right code is then refused.
+  auto login = h.core.Login("li@example.com", kPassword, Device{.device_id = "x1"}, h.Anonymous());
+  REQUIRE(login.ok());
+  REQUIRE(login->challenge.has_value());
+  const std::string code = h.LastCode("li@example.com", "login_challenge");
+  for (int i = 1; i <= 5; ++i) {
+    auto wrong =
+        h.core.CompleteSecondFactor(login->challenge->challenge_id, SecondFactorKind::kContactCode,
+                                    WrongCode(code), h.Anonymous());
+    CHECK(ReasonOf(wrong.status()) == "CODE_INVALID");
+    CHECK(ErrorMetadataOf(wrong.status()).at("attempts_left") == std::to_string(5 - i));
+  }
+  CHECK(ReasonOf(h.core
+                     .CompleteSecondFactor(login->challenge->challenge_id,
+                                           SecondFactorKind::kContactCode, code, h.Anonymous())
+                     .status()) == "CHALLENGE_EXPIRED");
+
+  // A challenge lives 5 minutes.
+  auto later = h.core.Login("li@example.com", kPassword, Device{.device_id = "x2"}, h.Anonymous());
+  REQUIRE(later.ok());
+  REQUIRE(later->challenge.has_value());
+  const std::string later_code = h.LastCode("li@example.com", "login_challenge");
+  h.clock.Advance(absl::Minutes(5) + absl::Seconds(1));
+  CHECK(
+      ReasonOf(h.core
+                   .CompleteSecondFactor(later->challenge->challenge_id,
+                                         SecondFactorKind::kContactCode, later_code, h.Anonymous())
+                   .status()) == "CHALLENGE_EXPIRED");
+
+  // A device without an id is not a known device.
+  auto anonymous_device = h.core.Login("li@example.com", kPassword, Device{}, h.Anonymous());
+  REQUIRE(anonymous_device.ok());
+  CHECK(anonymous_device->challenge.has_value());
+  // A wrong password never sends a code.
+  const int codes_before = h.CountNotices("li@example.com", "login_challenge");
+  CHECK(ReasonOf(h.core
+                     .Login("li@example.com", "wrong-password!", Device{.device_id = "x3"},
+                            h.Anonymous())
+                     .status()) == "INVALID_CREDENTIALS");
+  CHECK(h.CountNotices("li@example.com", "login_challenge") == codes_before);
+
+  // No verified contact: nowhere to send a code, so no challenge.
+  auto unverified = h.core.Register(
+      {.email = "wu@example.com", .password = kPassword, .display_name = "Wu"}, h.Anonymous());
+  REQUIRE(unverified.ok());
+  REQUIRE(h.core.Login("wu@example.com", kPassword, Device{.device_id = "a"}, h.Anonymous())
+              ->session.has_value());
+  CHECK(h.core.Login("wu@example.com", kPassword, Device{.device_id = "b"}, h.Anonymous())
+            ->session.has_value());
+}
+
+TEST_CASE("new device challenge: the flag turns it off; codes per user are limited") {
+  AuthLimits off;
+  off.new_device_challenge = false;
+  Harness h(off);
+  h.RegisterVerified("li@example.com");
+  h.SignIn("li@example.com");
+  auto login = h.core.Login("li@example.com", kPassword, Device{.device_id = "new"}, h.Anonymous());
+  REQUIRE(login.ok());
+  CHECK(login->session.has_value());
+
+  AuthLimits few;
+  few.new_device_codes_per_user_per_hour = 2;
+  Harness g(few);
+  g.RegisterVerified("li@example.com");
+  g.SignIn("li@example.com");
+  for (int i = 0; i < 2; ++i) {
+    auto challenged =
+        g.core.Login("li@example.com", kPassword, Device{.device_id = "new"}, g.Anonymous());
+    REQUIRE(challenged.ok());
+    CHECK(challenged->challenge.has_value());
+  }
+  auto limited =
+      g.core.Login("li@example.com", kPassword, Device{.device_id = "new"}, g.Anonymous());
+  CHECK(ReasonOf(limited.status()) == "RATE_LIMITED");
+  CHECK(ErrorMetadataOf(limited.status()).count("retry_after_s") == 1);
+  CHECK(g.CountNotices("li@example.com", "login_challenge") == 2);
 }
 
 }  // namespace

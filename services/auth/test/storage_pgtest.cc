@@ -234,8 +234,10 @@ TEST_CASE("sessions in Redis: validate, rotate, list, revoke, revoke all") {
   REQUIRE(rotated->has_value());
   CHECK((*rotated)->step_up_at != absl::InfinitePast());
 
-  auto second = s.core.Login("sess@example.com", kPassword, Device{}, Servers::Anonymous());
-  auto third = s.core.Login("sess@example.com", kPassword, Device{}, Servers::Anonymous());
+  auto second =
+      s.core.Login("sess@example.com", kPassword, Device{.device_id = "d1"}, Servers::Anonymous());
+  auto third =
+      s.core.Login("sess@example.com", kPassword, Device{.device_id = "d1"}, Servers::Anonymous());
   REQUIRE(second.ok());
   REQUIRE(third.ok());
   auto listed = s.sessions.ListForUser(a.session.user_id);
