@@ -2,10 +2,14 @@
 // was stolen" switch. See services/fraud/README.md.
 #include <unistd.h>
 
+#include <array>
+#include <functional>
 #include <memory>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "prometheus/counter.h"
+#include "prometheus/registry.h"
 #include "services/fraud/core/assessor.h"
 #include "services/fraud/core/rules.h"
 #include "services/fraud/core/stolen.h"
@@ -50,8 +54,8 @@ struct Fraud {
         assessor(store, payments, *runtime.clock, *runtime.ids),
         stolen(store, auth, ledger, payments, support, *notifier, *runtime.clock),
         hub(*runtime.redis, runtime.redis->options()),
-        workers(store, *runtime.redis, hub, *notifier, auth, stolen, *runtime.clock,
-                ConsumerName()) {}
+        workers(store, *runtime.redis, hub, *notifier, auth, stolen, *runtime.clock, ConsumerName(),
+                &ledger) {}
 
   static std::string ConsumerName() {
     char host[256] = {0};
@@ -73,6 +77,35 @@ struct Fraud {
 };
 
 std::unique_ptr<Fraud> fraud_app;
+
+// Business counters of the fraud service: Assess decisions and alerts that reached people.
+std::function<void(Decision)> AssessCounter(prometheus::Registry& registry) {
+  auto& family = prometheus::BuildCounter()
+                     .Name("uwallet_fraud_assessments_total")
+                     .Help("Risk assessments before money moves, by decision")
+                     .Register(registry);
+  std::array<prometheus::Counter*, 5> by_decision = {
+      &family.Add({{"decision", "unspecified"}}), &family.Add({{"decision", "allow"}}),
+      &family.Add({{"decision", "challenge"}}), &family.Add({{"decision", "review"}}),
+      &family.Add({{"decision", "decline"}})};
+  return [by_decision](Decision decision) {
+    const auto index = static_cast<size_t>(decision);
+    by_decision[index < by_decision.size() ? index : 0]->Increment();
+  };
+}
+
+std::function<void(const Alert&)> AlertCounter(prometheus::Registry& registry) {
+  auto& family =
+      prometheus::BuildCounter()
+          .Name("uwallet_fraud_alerts_delivered_total")
+          .Help("Alerts delivered to users (push, and SMS/email when chosen), by category")
+          .Register(registry);
+  prometheus::Counter* transaction = &family.Add({{"category", "transaction"}});
+  prometheus::Counter* security = &family.Add({{"category", "security"}});
+  return [transaction, security](const Alert& alert) {
+    (alert.category == AlertCategory::kTransaction ? transaction : security)->Increment();
+  };
+}
 
 }  // namespace
 
@@ -103,7 +136,9 @@ int main(int argc, char** argv) {
                           .repository = fraud_app->store,
                           .stolen = fraud_app->stolen,
                           .hub = fraud_app->hub,
-                          .clock = *runtime.clock};
+                          .clock = *runtime.clock,
+                          .on_assessed = AssessCounter(*runtime.server->metrics())};
+            fraud_app->workers.OnDelivered(AlertCounter(*runtime.server->metrics()));
             return std::vector<std::shared_ptr<grpc::Service>>{
                 std::make_shared<FraudPublicGrpc>(deps), std::make_shared<FraudInternalGrpc>(deps),
                 std::make_shared<FraudAnalystGrpc>(deps)};

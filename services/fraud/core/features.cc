@@ -108,12 +108,19 @@ Alert Security(const std::string& user_id, AlertKind kind, AlertSeverity severit
 
 const std::vector<std::string>& ConsumedEventTypes() {
   static const auto* types = new std::vector<std::string>{
-      "auth.login_failed",     "auth.login_succeeded",
-      "auth.new_device",       "auth.password_reset",
-      "auth.password_changed", "auth.totp_changed",
-      "auth.locked",           "auth.frozen",
-      "auth.contact_changed",  "ledger.transfer_posted",
-      "payments.pin_failed",   "payments.pin_locked",
+      "auth.login_failed",
+      "auth.login_succeeded",
+      "auth.new_device",
+      "auth.password_reset",
+      "auth.password_changed",
+      "auth.totp_changed",
+      "auth.locked",
+      "auth.frozen",
+      "auth.unfrozen",
+      "auth.contact_changed",
+      "ledger.transfer_posted",
+      "payments.pin_failed",
+      "payments.pin_locked",
       "payments.payment_held",
   };
   return *types;

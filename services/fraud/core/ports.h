@@ -42,6 +42,11 @@ class LedgerClient {
   [[nodiscard]] virtual absl::Status FreezeOwner(const std::string& owner_id,
                                                  const std::string& reason,
                                                  const std::string& reference) = 0;
+  // Unfreezes every account of the owner (idempotent; an owner without accounts is fine). Used
+  // when staff unfreeze the user in auth (event auth.unfrozen).
+  [[nodiscard]] virtual absl::Status UnfreezeOwner(const std::string& owner_id,
+                                                   const std::string& reason,
+                                                   const std::string& reference) = 0;
   // Ids of the owner's pending holds (bounded).
   [[nodiscard]] virtual absl::StatusOr<std::vector<std::string>> ListPendingHolds(
       const std::string& owner_id) = 0;

@@ -23,6 +23,7 @@ const std::map<std::string, Audience, std::less<>>& Table() {
       {"/uwallet.fraud.v1.FraudAnalystService/ResolveCase", Audience::kAnalyst},
       {"/uwallet.fraud.v1.FraudAnalystService/ListRules", Audience::kAnalyst},
       {"/uwallet.fraud.v1.FraudAnalystService/UpdateRule", Audience::kAnalyst},
+      {"/uwallet.fraud.v1.FraudAnalystService/ListUserAlerts", Audience::kStaff},
   };
   return *table;
 }
@@ -59,6 +60,12 @@ absl::Status CheckAudience(const grpcutil::Identity& identity, Audience audience
         return absl::OkStatus();
       }
       return RoleRequired("analysts and admins only");
+    case Audience::kStaff:
+      if (identity.HasRole(grpcutil::roles::kAnalyst) ||
+          identity.HasRole(grpcutil::roles::kAgent) || identity.HasRole(grpcutil::roles::kAdmin)) {
+        return absl::OkStatus();
+      }
+      return RoleRequired("support and risk staff only");
   }
   return RoleRequired("denied");
 }

@@ -5,7 +5,7 @@
 //                                user_id; ReportAccountStolen also anonymous callers (they prove
 //                                ownership with a code sent to the registered contact).
 //   FraudInternalService         uwallet services only (role service:<name>).
-//   FraudAnalystService          analysts and admins.
+//   FraudAnalystService          analysts and admins; ListUserAlerts (read-only) also agents.
 
 #include <optional>
 #include <string>
@@ -16,7 +16,7 @@
 
 namespace uwallet::fraud {
 
-enum class Audience { kCustomer, kCustomerOrAnonymous, kService, kAnalyst };
+enum class Audience { kCustomer, kCustomerOrAnonymous, kService, kAnalyst, kStaff };
 
 [[nodiscard]] std::optional<Audience> AudienceOf(absl::string_view full_method);
 [[nodiscard]] absl::Status CheckAudience(const grpcutil::Identity& identity, Audience audience);

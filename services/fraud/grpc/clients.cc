@@ -90,6 +90,19 @@ absl::Status GrpcLedgerClient::FreezeOwner(const std::string& owner_id, const st
   return Downstream("ledger", status);
 }
 
+absl::Status GrpcLedgerClient::UnfreezeOwner(const std::string& owner_id, const std::string& reason,
+                                             const std::string& reference) {
+  ledger::v1::UnfreezeAccountRequest request;
+  request.set_owner_id(owner_id);
+  request.set_reason(reason);
+  request.set_reference(reference);
+  ledger::v1::UnfreezeAccountResponse response;
+  auto context = calls_.Context();
+  grpc::Status status = stub_->UnfreezeAccount(context.get(), request, &response);
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) return absl::OkStatus();  // no wallet
+  return Downstream("ledger", status);
+}
+
 absl::StatusOr<std::vector<std::string>> GrpcLedgerClient::ListPendingHolds(
     const std::string& owner_id) {
   std::vector<std::string> holds;

@@ -63,6 +63,8 @@ class GrpcLedgerClient final : public LedgerClient {
       : stub_(ledger::v1::LedgerInternalService::NewStub(channel)), calls_(calls) {}
   absl::Status FreezeOwner(const std::string& owner_id, const std::string& reason,
                            const std::string& reference) override;
+  absl::Status UnfreezeOwner(const std::string& owner_id, const std::string& reason,
+                             const std::string& reference) override;
   absl::StatusOr<std::vector<std::string>> ListPendingHolds(const std::string& owner_id) override;
   absl::Status VoidHold(const std::string& idempotency_key, const std::string& hold_id,
                         const std::string& reason) override;

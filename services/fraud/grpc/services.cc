@@ -291,6 +291,7 @@ grpc::Status FraudInternalGrpc::Assess(grpc::ServerContext* context,
                                                .session_id = request->session_id(),
                                                .reference_id = request->reference_id(),
                                                .step_up_verified = request->step_up_verified()}));
+    if (deps_.on_assessed) deps_.on_assessed(a.decision);
     response->set_assessment_id(a.assessment_id);
     response->set_decision(static_cast<v1::Decision>(a.decision));
     response->set_score(a.score);
@@ -333,6 +334,25 @@ grpc::Status FraudAnalystGrpc::ListCases(grpc::ServerContext* context,
     if (static_cast<int>(cases.size()) > page_size) {
       response->set_next_page_token(std::to_string(query.offset + page_size));
     }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status FraudAnalystGrpc::ListUserAlerts(grpc::ServerContext* context,
+                                              const v1::ListUserAlertsRequest* request,
+                                              v1::ListUserAlertsResponse* response) {
+  return grpcutil::Handle(context, [&]() -> absl::Status {
+    UW_RETURN_IF_ERROR(
+        Authorize(deps_.signer, *context, absl::StrCat(kAnalyst, "ListUserAlerts")).status());
+    if (request->user_id().empty()) return InvalidField("user_id is required");
+    UW_ASSIGN_OR_RETURN(int page_size, PageSize(request->page_size()));
+    UW_ASSIGN_OR_RETURN(AlertPage page,
+                        deps_.repository.ListAlerts({.user_id = request->user_id(),
+                                                     .page_size = page_size,
+                                                     .before_alert_id = request->page_token()}));
+    for (const Alert& a : page.alerts) ToProto(a, response->add_alerts());
+    response->set_next_page_token(page.next_before_alert_id);
+    response->set_unread_count(page.unread_count);
     return absl::OkStatus();
   });
 }

@@ -22,6 +22,8 @@ struct GrpcDeps {
   StolenAccountFlow& stolen;
   AlertHub& hub;
   const Clock& clock;
+  // Called with each Assess decision (for metrics); may be empty.
+  std::function<void(Decision)> on_assessed = {};
 };
 
 class FraudPublicGrpc final : public v1::FraudService::Service {
@@ -68,6 +70,9 @@ class FraudAnalystGrpc final : public v1::FraudAnalystService::Service {
                          v1::ListCasesResponse* response) override;
   grpc::Status GetCase(grpc::ServerContext* context, const v1::GetCaseRequest* request,
                        v1::GetCaseResponse* response) override;
+  grpc::Status ListUserAlerts(grpc::ServerContext* context,
+                              const v1::ListUserAlertsRequest* request,
+                              v1::ListUserAlertsResponse* response) override;
   grpc::Status ResolveCase(grpc::ServerContext* context, const v1::ResolveCaseRequest* request,
                            v1::ResolveCaseResponse* response) override;
   grpc::Status ListRules(grpc::ServerContext* context, const v1::ListRulesRequest* request,

@@ -1,6 +1,7 @@
 #include "services/fraud/storage/workers.h"
 
 #include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
 #include "services/fraud/core/features.h"
 #include "uwallet/common/log.h"
 
@@ -10,8 +11,21 @@ RiskEvent ToRiskEvent(const events::Event& event) {
   return {event.id, event.type, event.subject_id, event.payload, event.occurred_at};
 }
 
-events::Consumer::Handler MakeEventHandler(PgFraudStore& store, std::function<void()> on_alerts) {
-  return [&store, on_alerts = std::move(on_alerts)](const events::Event& event) -> absl::Status {
+events::Consumer::Handler MakeEventHandler(PgFraudStore& store, std::function<void()> on_alerts,
+                                           LedgerClient* ledger) {
+  return [&store, on_alerts = std::move(on_alerts),
+          ledger](const events::Event& event) -> absl::Status {
+    if (ledger != nullptr && event.type == "auth.unfrozen" && !event.subject_id.empty()) {
+      // The wallet was frozen with sign-in (stolen-account switch); when staff unfreeze the
+      // user after an identity check, the wallet follows. Before the exactly-once record, so a
+      // failure is retried (the call is idempotent).
+      const nlohmann::json payload = nlohmann::json::parse(event.payload, nullptr, false);
+      const std::string audit =
+          payload.is_object() ? payload.value("audit_id", std::string()) : std::string();
+      UW_RETURN_IF_ERROR(ledger->UnfreezeOwner(event.subject_id, "unfrozen in auth by staff",
+                                               absl::StrCat("auth-audit:", audit)));
+      log::Info("fraud: wallet unfrozen after auth unfreeze", {{"user", event.subject_id}});
+    }
     absl::StatusOr<std::vector<Alert>> alerts =
         store.ApplyEventOnce(ToRiskEvent(event), kConsumerGroup);
     if (!alerts.ok()) return alerts.status();
@@ -22,7 +36,7 @@ events::Consumer::Handler MakeEventHandler(PgFraudStore& store, std::function<vo
 
 FraudWorkers::FraudWorkers(PgFraudStore& store, redis::Pool& redis, AlertHub& hub,
                            notify::Notifier& notifier, AuthClient& auth, StolenAccountFlow& stolen,
-                           const Clock& clock, std::string consumer_name)
+                           const Clock& clock, std::string consumer_name, LedgerClient* ledger)
     : store_(store),
       hub_(hub),
       notifier_(notifier),
@@ -33,7 +47,8 @@ FraudWorkers::FraudWorkers(PgFraudStore& store, redis::Pool& redis, AlertHub& hu
                 {.group = kConsumerGroup,
                  .consumer = std::move(consumer_name),
                  .types = ConsumedEventTypes()},
-                MakeEventHandler(store, [this] { Poke(); })) {}
+                MakeEventHandler(
+                    store, [this] { Poke(); }, ledger)) {}
 
 void FraudWorkers::Poke() {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -85,7 +100,13 @@ absl::Status FraudWorkers::Deliver(const Alert& alert) {
 
 absl::StatusOr<int> FraudWorkers::DeliverOnce() {
   return store_.DeliverPending(
-      kDeliverBatchMax, [this](const Alert& alert) { return Deliver(alert); }, clock_.Now());
+      kDeliverBatchMax,
+      [this](const Alert& alert) {
+        absl::Status delivered = Deliver(alert);
+        if (delivered.ok() && on_delivered_) on_delivered_(alert);
+        return delivered;
+      },
+      clock_.Now());
 }
 
 void FraudWorkers::Start() {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,24 +28,30 @@ inline constexpr int kResumeBatchMax = 20;
 // events::Event → the core's RiskEvent.
 [[nodiscard]] RiskEvent ToRiskEvent(const events::Event& event);
 
-// The consumer's handler: exactly-once effect through PgFraudStore::ApplyEventOnce.
+// The consumer's handler: exactly-once effect through PgFraudStore::ApplyEventOnce. With a
+// ledger client, `auth.unfrozen` (staff unfroze the user in auth) also unfreezes the user's
+// wallet first (idempotent; a failure leaves the event unacknowledged, so it is retried).
 [[nodiscard]] events::Consumer::Handler MakeEventHandler(PgFraudStore& store,
-                                                         std::function<void()> on_alerts);
+                                                         std::function<void()> on_alerts,
+                                                         LedgerClient* ledger = nullptr);
 
 class FraudWorkers {
  public:
   FraudWorkers(PgFraudStore& store, redis::Pool& redis, AlertHub& hub, notify::Notifier& notifier,
                AuthClient& auth, StolenAccountFlow& stolen, const Clock& clock,
-               std::string consumer_name);
+               std::string consumer_name, LedgerClient* ledger = nullptr);
   ~FraudWorkers() { Stop(); }
   void Start();
   void Stop();
   // One delivery round (tests call it directly).
   [[nodiscard]] absl::StatusOr<int> DeliverOnce();
   void Poke();
+  // Called for each alert that reached the person (for metrics); set before Start.
+  void OnDelivered(std::function<void(const Alert&)> hook) { on_delivered_ = std::move(hook); }
 
  private:
   absl::Status Deliver(const Alert& alert);
+  std::function<void(const Alert&)> on_delivered_;
 
   PgFraudStore& store_;
   AlertHub& hub_;

@@ -50,6 +50,12 @@ TEST_CASE("audiences admit exactly their roles") {
   CHECK(CheckAudience(With({grpcutil::roles::kAdmin}), Audience::kAnalyst).ok());
   CHECK_FALSE(CheckAudience(agent, Audience::kAnalyst).ok());
   CHECK_FALSE(CheckAudience(customer, Audience::kAnalyst).ok());
+  CHECK(CheckAudience(analyst, Audience::kStaff).ok());
+  CHECK(CheckAudience(agent, Audience::kStaff).ok());
+  CHECK(CheckAudience(With({grpcutil::roles::kAdmin}), Audience::kStaff).ok());
+  CHECK_FALSE(CheckAudience(customer, Audience::kStaff).ok());
+  CHECK_FALSE(CheckAudience(service, Audience::kStaff).ok());
+  CHECK(AudienceOf("/uwallet.fraud.v1.FraudAnalystService/ListUserAlerts") == Audience::kStaff);
 }
 
 }  // namespace

@@ -57,6 +57,13 @@ class FakeLedger final : public LedgerClient {
     frozen.insert(owner_id);
     return absl::OkStatus();
   }
+  absl::Status UnfreezeOwner(const std::string& owner_id, const std::string&,
+                             const std::string&) override {
+    UW_RETURN_IF_ERROR(unfreeze_failure.Take());
+    ++unfreeze_calls;
+    frozen.erase(owner_id);
+    return absl::OkStatus();
+  }
   absl::StatusOr<std::vector<std::string>> ListPendingHolds(const std::string&) override {
     std::vector<std::string> out;
     for (const auto& [id, pending] : holds) {
@@ -74,10 +81,11 @@ class FakeLedger final : public LedgerClient {
   }
   int freeze_calls = 0;
   int void_calls = 0;
+  int unfreeze_calls = 0;
   std::set<std::string> frozen;
   std::map<std::string, bool> holds;  // id -> pending
   std::set<std::string> void_keys;
-  Failure freeze_failure, void_failure;
+  Failure freeze_failure, void_failure, unfreeze_failure;
 };
 
 class FakePayments final : public PaymentsClient {

@@ -143,6 +143,34 @@ TEST_CASE("consumer: exactly-once effect under redelivery and a restart before t
   check_once();        // ... but nothing changed
 }
 
+TEST_CASE("consumer: auth.unfrozen unfreezes the wallet, retried until the ledger answers") {
+  Env env;
+  testing::FakeLedger ledger;
+  const std::string user = env.ids.NewId();
+  ledger.frozen.insert(user);
+  ledger.unfreeze_failure.remaining = 1;  // the ledger is down for the first delivery
+  env.Publish({Auth("auth.unfrozen", user, {{"audit_id", "a-1"}})});
+  events::Consumer consumer(env.redis.pool(),
+                            {.group = kConsumerGroup,
+                             .consumer = "c",
+                             .block = absl::Milliseconds(10),
+                             .reclaim_idle = absl::Milliseconds(0),
+                             .types = ConsumedEventTypes()},
+                            MakeEventHandler(*env.store, nullptr, &ledger));
+  REQUIRE(consumer.Init().ok());
+  (void)consumer.PollOnce();  // fails: not recorded, not acknowledged
+  CHECK(ledger.unfreeze_calls == 0);
+  CHECK(env.Count("SELECT count(*) FROM processed_events") == 0);
+  for (int i = 0; i < 5 && ledger.unfreeze_calls == 0; ++i) REQUIRE(consumer.PollOnce().ok());
+  CHECK(ledger.unfreeze_calls == 1);
+  CHECK(ledger.frozen.count(user) == 0);
+  CHECK(env.Count("SELECT count(*) FROM processed_events") == 1);
+  // Other events never touch the wallet; without a ledger client the handler only records.
+  env.Publish({Auth("auth.frozen", user)});
+  REQUIRE(consumer.PollOnce().ok());
+  CHECK(ledger.unfreeze_calls == 1);
+}
+
 TEST_CASE("assess: rules as data, decision log, shadow mode and versions") {
   Env env;
   testing::FakePayments payments;
