@@ -4,12 +4,14 @@
 #include <vector>
 
 #include "services/support/core/desk.h"
+#include "services/support/core/sla_sweeper.h"
 #include "services/support/grpc/clients.h"
 #include "services/support/grpc/services.h"
 #include "services/support/schema/migrations.h"
 #include "services/support/storage/pg_store.h"
 #include "services/support/storage/redis_events.h"
 #include "uwallet/events/events.h"
+#include "uwallet/service/metrics.h"
 #include "uwallet/service/runtime.h"
 
 namespace {
@@ -25,23 +27,33 @@ struct Flags {
   std::string holidays;
   absl::Duration reopen_window = kReopenWindowDefault;
   int64_t streams_max = kStreamsMaxDefault;
+  absl::Duration sla_sweep_interval = kSlaSweepIntervalDefault;
 };
 
 // Everything the services use, alive until the process exits.
 struct Support {
-  Support(service::Runtime& runtime, DeskOptions options, int streams_max)
+  Support(service::Runtime& runtime, DeskOptions options, int streams_max,
+          absl::Duration sla_sweep_interval)
       : outbox("support", *runtime.ids, *runtime.clock),
         store(*runtime.pg, outbox),
         publisher(*runtime.redis),
         hub(runtime.redis->options(), streams_max),
-        desk(store, publisher, *runtime.clock, *runtime.ids, std::move(options)),
+        directory(peers, *runtime.signer),
+        desk(store, publisher, *runtime.clock, *runtime.ids, WithDirectory(std::move(options))),
+        sweeper(desk, sla_sweep_interval),
         relay(*runtime.pg, *runtime.redis) {}
+  DeskOptions WithDirectory(DeskOptions options) {
+    options.directory = &directory;
+    return options;
+  }
   events::Outbox outbox;
   PgTicketStore store;
   RedisEventPublisher publisher;
   EventHub hub;
+  Peers peers;  // stubs filled in by build (before any call)
+  GrpcDirectory directory;
   SupportDesk desk;
-  Peers peers;
+  SlaSweeper sweeper;
   events::Relay relay;
 };
 
@@ -80,6 +92,8 @@ int main(int argc, char** argv) {
                                    "how long a resolved ticket can be reopened");
                 config.AddInt("support-streams-max", &flags.streams_max,
                               "live streams (WatchTicket + WatchQueue) per replica, at most");
+                config.AddDuration("support-sla-sweep-interval", &flags.sla_sweep_interval,
+                                   "how often each replica looks for SLA breaches to announce");
               },
           .build = [](service::Runtime& runtime)
               -> absl::StatusOr<std::vector<std::shared_ptr<grpc::Service>>> {
@@ -91,14 +105,20 @@ int main(int argc, char** argv) {
             if (flags.streams_max < 1 || flags.streams_max > 10'000) {
               return absl::InvalidArgumentError("--support-streams-max must be 1..10000");
             }
+            if (flags.sla_sweep_interval < absl::Seconds(1) ||
+                flags.sla_sweep_interval > absl::Hours(1)) {
+              return absl::InvalidArgumentError("--support-sla-sweep-interval must be 1s..1h");
+            }
             if (flags.reopen_window < absl::ZeroDuration()) {
               return absl::InvalidArgumentError("--support-reopen-window must not be negative");
             }
             app = std::make_unique<Support>(
                 runtime, DeskOptions{.sla = *sla, .reopen_window = flags.reopen_window},
-                static_cast<int>(flags.streams_max));
+                static_cast<int>(flags.streams_max), flags.sla_sweep_interval);
             app->peers.auth_admin =
                 auth::v1::AuthAdminService::NewStub(runtime.Channel(runtime.peers.auth));
+            app->peers.auth_internal =
+                auth::v1::AuthInternalService::NewStub(runtime.Channel(runtime.peers.auth));
             app->peers.ledger_internal =
                 ledger::v1::LedgerInternalService::NewStub(runtime.Channel(runtime.peers.ledger));
             app->peers.payments =
@@ -118,12 +138,15 @@ int main(int argc, char** argv) {
                 std::make_shared<SupportInternalGrpc>(deps)};
           },
           .start_background =
-              [](service::Runtime&) {
+              [](service::Runtime& runtime) {
+                app->relay.OnPublished(service::EventMetrics(*runtime.server->metrics()));
                 app->relay.Start();
+                app->sweeper.Start();
                 return absl::OkStatus();
               },
           .stop_background =
               [] {
+                app->sweeper.Stop();
                 app->hub.Stop();
                 app->relay.Stop();
               },

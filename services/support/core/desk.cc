@@ -43,10 +43,61 @@ std::string Normalize(const std::string& question) {
 
 SupportDesk::SupportDesk(TicketStore& store, EventPublisher& events, const Clock& clock,
                          IdGenerator& ids, DeskOptions options)
-    : store_(store), events_(events), clock_(clock), ids_(ids), options_(std::move(options)) {}
+    : store_(store),
+      events_(events),
+      clock_(clock),
+      ids_(ids),
+      options_(std::move(options)),
+      names_(options_.directory, clock) {}
+
+std::string AuthorNames::Get(const std::string& user_id) {
+  if (directory_ == nullptr || user_id.empty()) return "";
+  const absl::Time now = clock_.Now();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = cache_.find(user_id);
+    if (it != cache_.end() && it->second.expires_at > now) return it->second.name;
+  }
+  absl::StatusOr<std::string> found = directory_->DisplayName(user_id);
+  if (!found.ok()) {
+    log::Warn("author display name not found",
+              {{"user_id", user_id}, {"error", found.status().ToString()}});
+  }
+  Entry entry{.name = found.ok() ? *found : "",
+              .expires_at = now + (found.ok() ? kAuthorNameTtl : kAuthorNameFailureTtl)};
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (cache_.size() >= kAuthorNamesMax) {
+    // Bounded: drop the expired entries, or everything when none expired.
+    for (auto it = cache_.begin(); it != cache_.end();) {
+      it = it->second.expires_at <= now ? cache_.erase(it) : std::next(it);
+    }
+    if (cache_.size() >= kAuthorNamesMax) cache_.clear();
+  }
+  cache_[user_id] = entry;
+  return entry.name;
+}
 
 void SupportDesk::Decorate(Ticket& ticket) const {
   ticket.sla_breached = options_.sla.Breached(ticket, clock_.Now());
+}
+
+absl::StatusOr<int> SupportDesk::SweepSlaBreaches(int limit) {
+  if (limit < 1 || limit > kSlaSweepBatchMax) {
+    return absl::InvalidArgumentError("sweep limit out of range");
+  }
+  const absl::Time now = clock_.Now();
+  UW_ASSIGN_OR_RETURN(std::vector<SlaBreach> breaches, store_.ClaimSlaBreaches(now, limit));
+  for (SlaBreach& breach : breaches) {
+    Decorate(breach.ticket);
+    // The store claims by the same rule as the policy; a disagreement is a bug worth a log line.
+    if (!breach.ticket.sla_breached) {
+      log::Error("sla sweep: claimed a ticket the policy does not see breached",
+                 {{"ticket_id", breach.ticket.ticket_id}});
+    }
+    events_.Publish(
+        TicketEvent{.kind = EventKind::kSlaBreached, .ticket = breach.ticket, .occurred_at = now});
+  }
+  return static_cast<int>(breaches.size());
 }
 
 Message SupportDesk::NewMessage(const Ticket& ticket, AuthorKind kind, const std::string& author,
@@ -56,6 +107,13 @@ Message SupportDesk::NewMessage(const Ticket& ticket, AuthorKind kind, const std
   message.ticket_id = ticket.ticket_id;
   message.author_kind = kind;
   message.author_id = author;
+  if (kind == AuthorKind::kCustomer) {
+    message.author_display_name = names_.Get(author);
+  } else if (kind == AuthorKind::kAgent) {
+    // Staff show their first name only.
+    const std::string name = names_.Get(author);
+    message.author_display_name = name.substr(0, name.find(' '));
+  }
   message.body = body;
   message.created_at = now;
   return message;

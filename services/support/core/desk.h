@@ -3,6 +3,7 @@
 // grpc/ only map and call these.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,10 +27,39 @@ inline constexpr int kUpdateAttemptsMax = 4;
 inline constexpr absl::Duration kFaqRefreshInterval = absl::Seconds(30);
 // Ask questions this long before a ticket count as "not deflected" by it.
 inline constexpr absl::Duration kDeflectionWindow = absl::Minutes(30);
+// Breaches claimed per sweeper step (one transaction).
+inline constexpr int kSlaSweepBatchMax = 100;
+
+// Author display names are cached this long per author, at most this many authors.
+inline constexpr absl::Duration kAuthorNameTtl = absl::Minutes(10);
+inline constexpr absl::Duration kAuthorNameFailureTtl = absl::Seconds(30);
+inline constexpr size_t kAuthorNamesMax = 10'000;
 
 struct DeskOptions {
   SlaPolicy sla = SlaPolicy::Default();
   absl::Duration reopen_window = kReopenWindowDefault;
+  // Fills author_display_name of new messages (customers: their name; staff: the first word of
+  // theirs). Null: names stay empty.
+  Directory* directory = nullptr;
+};
+
+// Author names looked up once per author and kept for kAuthorNameTtl (failures for
+// kAuthorNameFailureTtl, so a down auth service is not asked on every message). Thread-safe; the
+// lookup runs outside the lock.
+class AuthorNames {
+ public:
+  AuthorNames(Directory* directory, const Clock& clock) : directory_(directory), clock_(clock) {}
+  [[nodiscard]] std::string Get(const std::string& user_id);
+
+ private:
+  struct Entry {
+    std::string name;
+    absl::Time expires_at;
+  };
+  Directory* directory_;
+  const Clock& clock_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Entry> cache_;  // guarded by mutex_
 };
 
 struct NewTicketInput {
@@ -196,6 +226,11 @@ class SupportDesk {
   [[nodiscard]] absl::StatusOr<Ticket> OpenSystemTicket(const Caller& caller,
                                                         const SystemTicketInput& input);
 
+  // The SLA breach sweeper's step: claims breaches not announced yet (at most `limit`) and
+  // publishes QUEUE_EVENT_KIND_SLA_BREACHED for each (the store wrote the outbox event). Returns
+  // how many were announced. Safe to run on every replica at once.
+  [[nodiscard]] absl::StatusOr<int> SweepSlaBreaches(int limit);
+
   // Fills the computed sla_breached flag.
   void Decorate(Ticket& ticket) const;
   [[nodiscard]] const SlaPolicy& sla() const { return options_.sla; }
@@ -226,6 +261,7 @@ class SupportDesk {
   DeskOptions options_;
   std::mutex index_mutex_;
   std::shared_ptr<const FaqIndex> index_;  // guarded by index_mutex_
+  AuthorNames names_;
   absl::Time index_loaded_at_ = absl::InfinitePast();
 };
 

@@ -64,6 +64,16 @@ struct QuestionFacts {
 
 inline constexpr int kStatsRowsMax = 100'000;
 
+// The two SLA targets of a ticket.
+enum class SlaTarget : int { kFirstResponse = 1, kResolution = 2 };
+
+// A target that passed, claimed by one sweeper (see TicketStore::ClaimSlaBreaches).
+struct SlaBreach {
+  Ticket ticket;
+  SlaTarget target = SlaTarget::kFirstResponse;
+  absl::Time due_at = absl::InfinitePast();
+};
+
 class TicketStore {
  public:
   virtual ~TicketStore() = default;
@@ -117,6 +127,14 @@ class TicketStore {
                                                      absl::Time now) = 0;
   // The online agent assigned least recently, marked as just assigned; "" when none is online.
   [[nodiscard]] virtual absl::StatusOr<std::string> PickRoundRobinAgent(absl::Time now) = 0;
+
+  // Tickets (new, open or pending customer) whose first-response or resolution target passed
+  // before `now` (a paused clock stands at the pause) and was not announced yet for that due time:
+  // marks them announced and appends the outbox event "support.ticket.sla_breached" in the same
+  // transaction, and returns them, at most `limit`. Concurrent callers (replicas) never get the
+  // same ticket, target and due time twice.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<SlaBreach>> ClaimSlaBreaches(absl::Time now,
+                                                                                int limit) = 0;
 };
 
 // Live chat and queue fan-out to every replica. Best effort: a lost event is re-read from storage
@@ -125,6 +143,14 @@ class EventPublisher {
  public:
   virtual ~EventPublisher() = default;
   virtual void Publish(const TicketEvent& event) = 0;
+};
+
+// Display names of message authors (auth). Best effort: a failure leaves the name empty.
+class Directory {
+ public:
+  virtual ~Directory() = default;
+  // The user's display name as registered; NOT_FOUND for an unknown user.
+  [[nodiscard]] virtual absl::StatusOr<std::string> DisplayName(const std::string& user_id) = 0;
 };
 
 // What support needs to know about a payment (from the payments service).

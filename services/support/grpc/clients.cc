@@ -12,6 +12,17 @@ std::string AssertionOf(const grpc::ServerContext& context) {
   return std::string(it->second.data(), it->second.size());
 }
 
+absl::StatusOr<std::string> GrpcDirectory::DisplayName(const std::string& user_id) {
+  if (peers_.auth_internal == nullptr) return absl::FailedPreconditionError("no auth client");
+  auth::v1::GetContactsRequest request;
+  request.set_user_id(user_id);
+  auth::v1::GetContactsResponse response;
+  auto context = grpcutil::OutgoingContext(kDirectoryTimeout, signer_.SignService("support"));
+  UW_RETURN_IF_ERROR(grpcutil::FromGrpcStatus(
+      peers_.auth_internal->GetContacts(context.get(), request, &response)));
+  return response.display_name();
+}
+
 absl::StatusOr<PaymentInfo> GrpcMoneyClient::GetPayment(const std::string& payment_id) {
   // The customer's own assertion: payments shows a user only their own payments.
   payments::v1::GetPaymentRequest request;

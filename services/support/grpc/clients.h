@@ -21,6 +21,7 @@ inline constexpr char kDisputeSuspenseOwner[] = "support_disputes";
 
 struct Peers {
   std::unique_ptr<auth::v1::AuthAdminService::Stub> auth_admin;
+  std::unique_ptr<auth::v1::AuthInternalService::Stub> auth_internal;
   std::unique_ptr<ledger::v1::LedgerInternalService::Stub> ledger_internal;
   std::unique_ptr<payments::v1::PaymentsService::Stub> payments;
   std::unique_ptr<payments::v1::PaymentsAdminService::Stub> payments_admin;
@@ -56,6 +57,20 @@ class GrpcMoneyClient final : public MoneyClient {
   const grpcutil::IdentitySigner& signer_;
   const grpc::ServerContext& incoming_;
   std::string caller_assertion_;
+};
+
+// Author display names from auth (AuthInternalService.GetContacts, support's service assertion),
+// each call bounded by kDirectoryTimeout. Cached by the desk (AuthorNames).
+inline constexpr absl::Duration kDirectoryTimeout = absl::Milliseconds(800);
+class GrpcDirectory final : public Directory {
+ public:
+  GrpcDirectory(Peers& peers, const grpcutil::IdentitySigner& signer)
+      : peers_(peers), signer_(signer) {}
+  absl::StatusOr<std::string> DisplayName(const std::string& user_id) override;
+
+ private:
+  Peers& peers_;
+  const grpcutil::IdentitySigner& signer_;
 };
 
 // The incoming call's identity header, to pass on.

@@ -441,6 +441,7 @@ grpc::Status SupportAgentGrpc::GetCustomer360(grpc::ServerContext* context,
     payments::v1::ListUserPaymentsResponse payments;
     ledger::v1::ListHoldsResponse holds;
     fraud::v1::ListCasesResponse cases;
+    fraud::v1::ListUserAlertsResponse alerts;
     std::vector<Ticket> tickets;
     std::vector<FanOutPart> parts = {
         {"user",
@@ -484,6 +485,15 @@ grpc::Status SupportAgentGrpc::GetCustomer360(grpc::ServerContext* context,
            auto c = PartContext(*context, agent_assertion, deadline);
            return grpcutil::FromGrpcStatus(peers.fraud_analyst->ListCases(c.get(), r, &cases));
          }},
+        {"recent_alerts",
+         [&](absl::Time deadline) {
+           fraud::v1::ListUserAlertsRequest r;
+           r.set_user_id(user_id);
+           r.set_page_size(20);
+           auto c = PartContext(*context, agent_assertion, deadline);
+           return grpcutil::FromGrpcStatus(
+               peers.fraud_analyst->ListUserAlerts(c.get(), r, &alerts));
+         }},
         {"recent_tickets",
          [&](absl::Time) -> absl::Status {
            UW_ASSIGN_OR_RETURN(tickets, deps_.desk.RecentTicketsOf(caller, user_id));
@@ -511,6 +521,9 @@ grpc::Status SupportAgentGrpc::GetCustomer360(grpc::ServerContext* context,
     if (!is_failed("recent_fraud_cases")) {
       for (const auto& c : cases.cases()) *response->add_recent_fraud_cases() = c;
     }
+    if (!is_failed("recent_alerts")) {
+      for (const auto& a : alerts.alerts()) *response->add_recent_alerts() = a;
+    }
     if (!is_failed("recent_tickets")) {
       for (const Ticket& t : tickets) ToProto(t, response->add_recent_tickets());
     }
@@ -519,11 +532,6 @@ grpc::Status SupportAgentGrpc::GetCustomer360(grpc::ServerContext* context,
       part->set_part(f.name);
       part->set_status_code(static_cast<int32_t>(f.status.code()));
     }
-    // The fraud service has no staff API for another user's alerts: say so instead of an empty
-    // list that looks like "no alerts".
-    auto* alerts = response->add_unavailable_parts();
-    alerts->set_part("recent_alerts");
-    alerts->set_status_code(static_cast<int32_t>(absl::StatusCode::kUnimplemented));
     return absl::OkStatus();
   });
 }

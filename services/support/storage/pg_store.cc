@@ -670,4 +670,67 @@ absl::StatusOr<std::string> PgTicketStore::PickRoundRobinAgent(absl::Time now) {
   return r.String(0, 0);
 }
 
+absl::StatusOr<std::vector<SlaBreach>> PgTicketStore::ClaimSlaBreaches(absl::Time now, int limit) {
+  // One statement per target: pick due tickets not announced for this due time, locking them
+  // (SKIP LOCKED: another replica's sweeper takes the next ones), and record the announced due
+  // time. A replica that read a row before another committed its claim re-checks the row's new
+  // version under FOR UPDATE (read committed), finds it announced and leaves it. The clock of a
+  // paused ticket stands at the pause, as in SlaPolicy::Breached.
+  struct Target {
+    SlaTarget target;
+    const char* due;
+    const char* done;
+    const char* notified;
+    const char* name;
+  };
+  static constexpr Target kTargets[] = {
+      {SlaTarget::kFirstResponse, "first_response_due_at", "first_responded_at",
+       "first_response_breach_notified_due_at", "first_response"},
+      {SlaTarget::kResolution, "resolution_due_at", "resolved_at",
+       "resolution_breach_notified_due_at", "resolution"},
+  };
+  std::vector<SlaBreach> breaches;
+  absl::Status status = pool_.Transact([&](pg::Connection& tx) -> absl::Status {
+    breaches.clear();  // the body may run again after a serialization failure
+    for (const Target& target : kTargets) {
+      const int left = limit - static_cast<int>(breaches.size());
+      if (left <= 0) break;
+      UW_ASSIGN_OR_RETURN(
+          pg::Result claimed,
+          tx.Exec(
+              absl::StrCat("WITH due AS (SELECT ticket_id FROM tickets WHERE status IN (1, 2, "
+                           "3) AND ",
+                           target.done, " IS NULL AND ", target.due, " < COALESCE(sla_paused_at, ",
+                           Ts(1), ") AND ", target.notified, " IS DISTINCT FROM ", target.due,
+                           " ORDER BY ", target.due,
+                           ", ticket_id LIMIT $2 FOR UPDATE SKIP LOCKED) UPDATE tickets t SET ",
+                           target.notified, " = t.", target.due,
+                           " FROM due WHERE t.ticket_id = due.ticket_id RETURNING t.ticket_id, ",
+                           ReadMicros(absl::StrCat("t.", target.due))),
+              pg::P(Micros(now), left)));
+      for (int i = 0; i < claimed.Rows(); ++i) {
+        UW_ASSIGN_OR_RETURN(pg::Result row, tx.Exec("SELECT " + TicketColumns() + kTicketFrom +
+                                                        "WHERE t.ticket_id = $1",
+                                                    pg::P(claimed.String(i, 0))));
+        if (row.Rows() != 1) return absl::InternalError("claimed ticket vanished");
+        SlaBreach breach{
+            .ticket = TicketAt(row, 0), .target = target.target, .due_at = TimeAt(claimed, i, 1)};
+        nlohmann::json payload = {{"ticket_id", breach.ticket.ticket_id},
+                                  {"user_id", breach.ticket.user_id},
+                                  {"target", target.name},
+                                  {"due_at_us", absl::ToUnixMicros(breach.due_at)},
+                                  {"priority", static_cast<int>(breach.ticket.priority)},
+                                  {"status", static_cast<int>(breach.ticket.status)}};
+        UW_RETURN_IF_ERROR(
+            outbox_.Append(tx, "support.ticket.sla_breached", breach.ticket.user_id, payload.dump())
+                .status());
+        breaches.push_back(std::move(breach));
+      }
+    }
+    return absl::OkStatus();
+  });
+  UW_RETURN_IF_ERROR(status);
+  return breaches;
+}
+
 }  // namespace uwallet::support

@@ -48,6 +48,7 @@ class PgTicketStore final : public TicketStore {
                                                               absl::Time to) override;
   absl::Status SetAvailability(const std::string& agent_id, bool online, absl::Time now) override;
   absl::StatusOr<std::string> PickRoundRobinAgent(absl::Time now) override;
+  absl::StatusOr<std::vector<SlaBreach>> ClaimSlaBreaches(absl::Time now, int limit) override;
 
  private:
   absl::Status InsertMessage(pg::Connection& tx, const Ticket& ticket, const Message& message,

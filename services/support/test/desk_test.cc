@@ -360,3 +360,57 @@ TEST_CASE("fan-out reports failed and slow parts, keeps the rest") {
 
 }  // namespace
 }  // namespace uwallet::support
+
+namespace uwallet::support {
+namespace {
+
+TEST_CASE("author display names: one directory lookup per author, staff by first name") {
+  FakeClock clock{absl::FromCivil(absl::CivilMinute(2026, 11, 23, 10, 0), absl::UTCTimeZone())};
+  SequentialIdGenerator ids{"id-"};
+  fakes::FakeStore store;
+  fakes::FakePublisher events;
+  fakes::FakeDirectory directory;
+  directory.names = {{"alice", "Alice Wang"}, {"agent-1", "Lin Wei"}};
+  SupportDesk desk{store, events, clock, ids, DeskOptions{.directory = &directory}};
+  const Caller alice{.user_id = "alice", .customer = true};
+  const Caller agent{.user_id = "agent-1", .agent = true};
+  const Caller ghost{.user_id = "ghost", .customer = true};
+
+  auto created = desk.CreateTicket(
+      alice, {.category = Category::kOther, .subject = "hello", .body = "question"});
+  REQUIRE(created.ok());
+  const std::string id = created->ticket.ticket_id;
+  auto first = desk.Reply(agent, id, "Hi there", false, {}, "");
+  auto second = desk.Reply(agent, id, "Anything else?", false, {}, "");
+  auto again = desk.PostMessage(alice, id, "thanks", {});
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  REQUIRE(again.ok());
+  CHECK(first->author_display_name == "Lin");  // staff: first name only
+  CHECK(second->author_display_name == "Lin");
+  CHECK(again->author_display_name == "Alice Wang");
+  auto view = desk.GetTicket(alice, id);
+  REQUIRE(view.ok());
+  CHECK(view->messages.front().author_display_name == "Alice Wang");
+  CHECK(directory.lookups == 2);  // two distinct authors, cached
+
+  // An unknown author gets an empty name and the message is still written; the failure is cached
+  // briefly, then asked again.
+  auto other = desk.CreateTicket(
+      ghost, {.category = Category::kOther, .subject = "boo", .body = "who am I"});
+  REQUIRE(other.ok());
+  auto ghost_message = desk.PostMessage(ghost, other->ticket.ticket_id, "hello?", {});
+  REQUIRE(ghost_message.ok());
+  CHECK(ghost_message->author_display_name.empty());
+  CHECK(directory.lookups == 3);
+  clock.Advance(kAuthorNameFailureTtl + absl::Seconds(1));
+  REQUIRE(desk.PostMessage(ghost, other->ticket.ticket_id, "still there?", {}).ok());
+  CHECK(directory.lookups == 4);
+  // Names expire after their TTL.
+  clock.Advance(kAuthorNameTtl);
+  REQUIRE(desk.Reply(agent, id, "Bye", false, {}, "").ok());
+  CHECK(directory.lookups == 5);
+}
+
+}  // namespace
+}  // namespace uwallet::support

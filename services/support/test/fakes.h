@@ -122,6 +122,30 @@ class FakeStore final : public TicketStore {
     if (online.empty()) return std::string();
     return online[next_++ % online.size()];
   }
+  absl::StatusOr<std::vector<SlaBreach>> ClaimSlaBreaches(absl::Time now, int limit) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<SlaBreach> out;
+    for (auto& [id, view] : views_) {
+      const Ticket& t = view.ticket;
+      if (t.status != Status::kNew && t.status != Status::kOpen &&
+          t.status != Status::kPendingCustomer) {
+        continue;
+      }
+      const absl::Time effective = t.sla_paused_at ? *t.sla_paused_at : now;
+      auto claim = [&](SlaTarget target, absl::Time due, bool done) {
+        if (done || due >= effective || static_cast<int>(out.size()) >= limit) return;
+        auto key = std::make_pair(id, static_cast<int>(target));
+        auto it = notified_.find(key);
+        if (it != notified_.end() && it->second == due) return;
+        notified_[key] = due;
+        outbox.push_back("support.ticket.sla_breached");
+        out.push_back({.ticket = t, .target = target, .due_at = due});
+      };
+      claim(SlaTarget::kFirstResponse, t.first_response_due_at, t.first_responded_at.has_value());
+      claim(SlaTarget::kResolution, t.resolution_due_at, t.resolved_at.has_value());
+    }
+    return out;
+  }
 
   std::vector<FaqArticle> faq;
   std::vector<std::string> outbox;
@@ -132,7 +156,24 @@ class FakeStore final : public TicketStore {
   std::map<std::string, TicketView> views_;
   std::map<std::pair<std::string, std::string>, std::string> keys_;
   std::map<std::string, bool> online_;
+  std::map<std::pair<std::string, int>, absl::Time> notified_;
   size_t next_ = 0;
+};
+
+class FakeDirectory final : public Directory {
+ public:
+  absl::StatusOr<std::string> DisplayName(const std::string& user_id) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++lookups;
+    auto it = names.find(user_id);
+    if (it == names.end()) return absl::NotFoundError("no such user");
+    return it->second;
+  }
+  std::map<std::string, std::string> names;
+  int lookups = 0;
+
+ private:
+  std::mutex mutex_;
 };
 
 class FakePublisher final : public EventPublisher {

@@ -17,13 +17,18 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "uwallet/auth/v1/auth.grpc.pb.h"
 #include "uwallet/common/check.h"
 #include "uwallet/common/clock.h"
 #include "uwallet/common/ids.h"
+#include "uwallet/common/status.h"
+#include "uwallet/devtools/v1/devtools.grpc.pb.h"
 #include "uwallet/grpcutil/identity.h"
+#include "uwallet/grpcutil/status.h"
 #include "uwallet/ledger/v1/ledger.grpc.pb.h"
 #include "uwallet/payments/v1/payments.grpc.pb.h"
 #include "uwallet/support/v1/support.grpc.pb.h"
@@ -298,94 +303,337 @@ void RequirePeer(const grpc::Status& status, const char* what) {
     FAIL(std::string("dispute story cannot run: ") + what +
          " answered UNIMPLEMENTED (payments/ledger not implemented in this run)");
   }
-  INFO(what << ": " << status.error_message());
+  INFO(what << ": " << status.error_code() << " " << status.error_message()
+            << " reason=" << ReasonOf(grpcutil::FromGrpcStatus(status)));
   REQUIRE(status.ok());
 }
+
+constexpr char kPassword[] = "e2e support password 7!";
+constexpr char kPin[] = "246813";
+
+// A signed-in person: real users registered through auth (the dispute story moves real money,
+// and payments refuses ids that are not users).
+struct Person {
+  std::string user_id;
+  std::string session_id;
+  std::string email;
+  std::vector<std::string> roles = {"customer"};
+};
+
+// Registration, email verification through the dev mailbox, step-up and the payment PIN, as
+// services/payments/test/payments_e2e_test.cc does them; calls carry signed assertions as the
+// gateway sends them.
+class People {
+ public:
+  explicit People(Suite& suite)
+      : signer_(*grpcutil::IdentitySigner::Create(suite.Addr("UWALLET_IDENTITY_KEY"),
+                                                  RealClock::Instance())) {
+    auto auth_channel =
+        grpc::CreateChannel(suite.Addr("UWALLET_AUTH_ADDR"), grpc::InsecureChannelCredentials());
+    auth = auth::v1::AuthService::NewStub(auth_channel);
+    auth_admin = auth::v1::AuthAdminService::NewStub(auth_channel);
+    mailbox = devtools::v1::DevMailboxService::NewStub(auth_channel);
+    ip_ = absl::StrCat("198.51.100.", 1 + std::random_device{}() % 250);
+    run_ = absl::StrCat(std::random_device{}(), "-", suite.NewId().substr(24));
+  }
+
+  std::unique_ptr<grpc::ClientContext> Anonymous() const {
+    grpcutil::Identity identity;
+    identity.roles = {grpcutil::roles::kAnonymous};
+    identity.client_ip = ip_;
+    identity.device_id = "e2e-support";
+    return grpcutil::OutgoingContext(absl::Seconds(20), signer_.Sign(identity));
+  }
+  std::unique_ptr<grpc::ClientContext> As(const Person& person) const {
+    grpcutil::Identity identity;
+    identity.user_id = person.user_id;
+    identity.session_id = person.session_id;
+    identity.roles = person.roles;
+    identity.client_ip = ip_;
+    identity.device_id = "e2e-support";
+    return grpcutil::OutgoingContext(absl::Seconds(20), signer_.Sign(identity));
+  }
+  std::unique_ptr<grpc::ClientContext> AsAdmin() const {
+    return As({.user_id = "0190a000-0000-7000-8000-0000000000ad",
+               .session_id = "e2e-support-admin-session",
+               .roles = {"admin"}});
+  }
+
+  std::string LatestCode(const std::string& destination, const std::string& template_name) {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      devtools::v1::ListMessagesRequest request;
+      request.set_destination(destination);
+      devtools::v1::ListMessagesResponse response;
+      RequirePeer(mailbox->ListMessages(Anonymous().get(), request, &response),
+                  "auth DevMailbox ListMessages");
+      for (const auto& message : response.messages()) {
+        if (message.template_name() == template_name && !message.code().empty()) {
+          return message.code();
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    FAIL("no " << template_name << " code for " << destination);
+    return "";
+  }
+
+  // A registered customer with a verified email, signed in.
+  Person Customer(const std::string& name) {
+    Person person;
+    person.email = absl::StrCat(name, "-", run_, "@e2e.uwallet.test");
+    auth::v1::RegisterRequest registration;
+    registration.set_email(person.email);
+    registration.set_password(kPassword);
+    registration.set_display_name(name);
+    auth::v1::RegisterResponse registered;
+    RequirePeer(auth->Register(Anonymous().get(), registration, &registered), "auth Register");
+    auth::v1::VerifyContactRequest verify;
+    verify.set_destination(person.email);
+    verify.set_code(LatestCode(person.email, "verify_contact"));
+    auth::v1::VerifyContactResponse verified;
+    RequirePeer(auth->VerifyContact(Anonymous().get(), verify, &verified), "auth VerifyContact");
+    auth::v1::LoginRequest login;
+    login.set_identifier(person.email);
+    login.set_password(kPassword);
+    login.mutable_device()->set_device_id("e2e-support");
+    auth::v1::LoginResponse session;
+    RequirePeer(auth->Login(Anonymous().get(), login, &session), "auth Login");
+    REQUIRE(session.has_session());
+    person.user_id = session.session().user_id();
+    person.session_id = session.session().session_id();
+    return person;
+  }
+
+  // A staff account with the agent role (created by an admin).
+  Person Agent(const std::string& name) {
+    auth::v1::CreateStaffAccountRequest request;
+    request.set_email(absl::StrCat(name, "-", run_, "@e2e.uwallet.test"));
+    request.set_display_name(name);
+    request.add_roles(common::v1::ROLE_AGENT);
+    request.set_initial_password(kPassword);
+    auth::v1::CreateStaffAccountResponse response;
+    RequirePeer(auth_admin->CreateStaffAccount(AsAdmin().get(), request, &response),
+                "auth CreateStaffAccount");
+    return {.user_id = response.user_id(),
+            .session_id = "e2e-support-agent-session",
+            .email = request.email(),
+            .roles = {"agent"}};
+  }
+
+  // Sets the payment PIN through a real step-up (a code to the verified email). Codes to one
+  // destination are limited to one a minute, so a RATE_LIMITED answer is waited out.
+  void SetPin(Person& person, payments::v1::PaymentsService::Stub& payments) {
+    auth::v1::SendCodeRequest send;
+    send.set_destination(person.email);
+    send.set_purpose(auth::v1::CODE_PURPOSE_STEP_UP);
+    grpc::Status status;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      auth::v1::SendCodeResponse sent;
+      status = auth->SendCode(As(person).get(), send, &sent);
+      if (ReasonOf(grpcutil::FromGrpcStatus(status)) != "RATE_LIMITED") break;
+      std::this_thread::sleep_for(std::chrono::seconds(31));
+    }
+    RequirePeer(status, "auth SendCode (step-up)");
+    auth::v1::StepUpRequest step_up;
+    step_up.set_code(LatestCode(person.email, "step_up"));
+    step_up.set_action(auth::v1::STEP_UP_ACTION_SET_PAYMENT_PIN);
+    auth::v1::StepUpResponse token;
+    RequirePeer(auth->StepUp(As(person).get(), step_up, &token), "auth StepUp");
+    if (token.has_session() && !token.session().session_id().empty()) {
+      person.session_id = token.session().session_id();
+    }
+    payments::v1::SetPaymentPinRequest pin;
+    pin.set_pin(kPin);
+    pin.set_step_up_token(token.step_up_token());
+    payments::v1::SetPaymentPinResponse pin_set;
+    RequirePeer(payments.SetPaymentPin(As(person).get(), pin, &pin_set), "payments SetPaymentPin");
+  }
+
+  std::unique_ptr<auth::v1::AuthService::Stub> auth;
+  std::unique_ptr<auth::v1::AuthAdminService::Stub> auth_admin;
+  std::unique_ptr<devtools::v1::DevMailboxService::Stub> mailbox;
+
+ private:
+  grpcutil::IdentitySigner signer_;
+  std::string ip_;
+  std::string run_;
+};
 
 TEST_CASE("dispute of an unauthorised payment ends in a refund checked in the ledger",
           "[.dispute]") {
   Suite suite;
+  People people(suite);
   auto payments_channel =
       grpc::CreateChannel(suite.Addr("UWALLET_PAYMENTS_ADDR"), grpc::InsecureChannelCredentials());
   auto ledger_channel =
       grpc::CreateChannel(suite.Addr("UWALLET_LEDGER_ADDR"), grpc::InsecureChannelCredentials());
   auto payments = payments::v1::PaymentsService::NewStub(payments_channel);
-  auto ledger = ledger::v1::LedgerService::NewStub(ledger_channel);
-  const std::string alice = "e2e-payer-" + suite.NewId();
-  const std::string bob = "e2e-payee-" + suite.NewId();
-  const std::string agent_id = "e2e-agent-" + suite.NewId();
+  auto ledger = ledger::v1::LedgerInternalService::NewStub(ledger_channel);
+
+  Person alice = people.Customer("payer");
+  Person bob = people.Customer("payee");
+  const Person agent = people.Agent("dispute-agent");
+  people.SetPin(alice, *payments);
 
   payments::v1::AddBankCardRequest card;
-  card.set_card_number("6222020200112233446");
+  card.set_card_number("4111 1111 1111 1111");
   card.set_holder_name("Alice E2E");
   card.set_expiry_month(12);
-  card.set_expiry_year(2030);
+  card.set_expiry_year(2035);
   payments::v1::AddBankCardResponse added;
-  RequirePeer(payments->AddBankCard(suite.As(alice, "customer").get(), card, &added),
-              "payments AddBankCard");
+  RequirePeer(payments->AddBankCard(people.As(alice).get(), card, &added), "payments AddBankCard");
   payments::v1::TopUpRequest top_up;
   top_up.set_idempotency_key(suite.NewId());
   top_up.set_bank_card_id(added.card().card_id());
   top_up.mutable_amount()->set_amount_minor(10'000);
   top_up.mutable_amount()->set_currency("CNY");
   payments::v1::TopUpResponse topped;
-  RequirePeer(payments->TopUp(suite.As(alice, "customer").get(), top_up, &topped),
-              "payments TopUp");
-  payments::v1::SetPaymentPinRequest pin;
-  pin.set_pin("135790");
-  payments::v1::SetPaymentPinResponse pinned;
-  RequirePeer(payments->SetPaymentPin(suite.As(alice, "customer").get(), pin, &pinned),
-              "payments SetPaymentPin");
+  RequirePeer(payments->TopUp(people.As(alice).get(), top_up, &topped), "payments TopUp");
+  REQUIRE(topped.payment().status() == payments::v1::PAYMENT_STATUS_SUCCEEDED);
+
   payments::v1::TransferRequest transfer;
   transfer.set_idempotency_key(suite.NewId());
-  transfer.mutable_to()->set_user_id(bob);
+  transfer.mutable_to()->set_user_id(bob.user_id);
   transfer.mutable_amount()->set_amount_minor(3'000);
   transfer.mutable_amount()->set_currency("CNY");
-  transfer.set_pin("135790");
+  transfer.set_pin(kPin);
   payments::v1::TransferResponse transferred;
-  RequirePeer(payments->Transfer(suite.As(alice, "customer").get(), transfer, &transferred),
+  RequirePeer(payments->Transfer(people.As(alice).get(), transfer, &transferred),
               "payments Transfer");
+  REQUIRE(transferred.payment().status() == payments::v1::PAYMENT_STATUS_SUCCEEDED);
   const std::string payment_id = transferred.payment().payment_id();
 
-  auto balance = [&](const std::string& user) -> int64_t {
-    ledger::v1::GetBalancesRequest request;
-    request.set_currency("CNY");
-    ledger::v1::GetBalancesResponse response;
-    RequirePeer(ledger->GetBalances(suite.As(user, "customer").get(), request, &response),
-                "ledger GetBalances");
-    int64_t available = 0;
-    for (const auto& b : response.balances()) available += b.available().amount_minor();
-    return available;
+  // The wallets as the ledger has them (service assertion, LedgerInternalService.GetAccount).
+  auto wallet = [&](const Person& person) -> ledger::v1::Balance {
+    ledger::v1::GetAccountRequest request;
+    request.mutable_key()->set_owner_id(person.user_id);
+    request.mutable_key()->set_kind(ledger::v1::ACCOUNT_KIND_USER_WALLET);
+    request.mutable_key()->set_currency("CNY");
+    ledger::v1::GetAccountResponse response;
+    RequirePeer(ledger->GetAccount(suite.AsService("e2e-support").get(), request, &response),
+                "ledger GetAccount");
+    return response.balance();
   };
-  const int64_t alice_before = balance(alice);
-  const int64_t bob_before = balance(bob);
+  auto holds_of = [&](const Person& person) {
+    ledger::v1::ListHoldsRequest request;
+    request.set_owner_id(person.user_id);
+    request.set_page_size(100);
+    ledger::v1::ListHoldsResponse response;
+    RequirePeer(ledger->ListHolds(suite.AsService("e2e-support").get(), request, &response),
+                "ledger ListHolds");
+    return std::vector<ledger::v1::Hold>(response.holds().begin(), response.holds().end());
+  };
+  REQUIRE(wallet(alice).posted().amount_minor() == 7'000);
+  REQUIRE(wallet(bob).posted().amount_minor() == 3'000);
+  REQUIRE(wallet(bob).available().amount_minor() == 3'000);
+  REQUIRE(holds_of(bob).empty());
 
   v1::OpenDisputeRequest dispute;
   dispute.set_idempotency_key(suite.NewId());
   dispute.set_payment_id(payment_id);
   dispute.set_reason(v1::DISPUTE_REASON_UNAUTHORISED);
-  dispute.set_description("I did not make this transfer.");
+  dispute.set_description("I did not make this transfer; my phone was stolen.");
   v1::AttachmentUpload* evidence = dispute.add_evidence();
-  evidence->set_file_name("sms.pdf");
-  evidence->set_content("%PDF-1.4\n%%EOF\n");
+  evidence->set_file_name("sms-screenshot.png");
+  const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR evidence", 25);
+  evidence->set_content(png);
   v1::OpenDisputeResponse opened;
-  RequirePeer(suite.support->OpenDispute(suite.As(alice, "customer").get(), dispute, &opened),
+  RequirePeer(suite.support->OpenDispute(people.As(alice).get(), dispute, &opened),
               "support OpenDispute");
-  CHECK(opened.ticket().dispute().hold_id() != "");
-  CHECK(balance(bob) == bob_before - 3'000);  // held on the payee's side
+  const v1::Ticket& ticket = opened.ticket();
+  REQUIRE(ticket.has_dispute());
+  CHECK(ticket.category() == v1::TICKET_CATEGORY_DISPUTE);
+  CHECK(ticket.priority() == v1::PRIORITY_URGENT);
+  CHECK(ticket.attachment_count() == 1);
+  CHECK(ticket.dispute().status() == v1::DISPUTE_STATUS_OPEN);
+  CHECK(ticket.dispute().disputed_amount().amount_minor() == 3'000);
+  const std::string hold_id = ticket.dispute().hold_id();
+  REQUIRE(hold_id != "");
 
+  // The hold in the ledger: pending on the payee's wallet for exactly the disputed amount.
+  std::vector<ledger::v1::Hold> holds = holds_of(bob);
+  REQUIRE(holds.size() == 1);
+  CHECK(holds[0].hold_id() == hold_id);
+  CHECK(holds[0].state() == ledger::v1::HOLD_STATE_PENDING);
+  CHECK(holds[0].kind() == ledger::v1::TRANSFER_KIND_DISPUTE_HOLD);
+  CHECK(holds[0].amount().amount_minor() == 3'000);
+  CHECK(holds[0].amount().currency() == "CNY");
+  CHECK(holds[0].metadata().at("payment_id") == payment_id);
+  const ledger::v1::Balance held = wallet(bob);
+  CHECK(held.posted().amount_minor() == 3'000);
+  CHECK(held.pending_debits().amount_minor() == 3'000);
+  CHECK(held.available().amount_minor() == 0);
+  CHECK(wallet(alice).posted().amount_minor() == 7'000);
+
+  // The evidence is stored with the ticket and served to its owner (by content, byte for byte).
+  v1::GetTicketRequest get;
+  get.set_ticket_id(ticket.ticket_id());
+  v1::GetTicketResponse got;
+  RequirePeer(suite.support->GetTicket(people.As(alice).get(), get, &got), "support GetTicket");
+  std::string attachment_id;
+  for (const auto& message : got.messages()) {
+    for (const auto& attachment : message.attachments()) attachment_id = attachment.attachment_id();
+  }
+  REQUIRE(attachment_id != "");
+  v1::GetAttachmentRequest get_attachment;
+  get_attachment.set_attachment_id(attachment_id);
+  v1::GetAttachmentResponse attachment;
+  RequirePeer(suite.support->GetAttachment(people.As(alice).get(), get_attachment, &attachment),
+              "support GetAttachment");
+  CHECK(attachment.content() == png);
+  CHECK(attachment.attachment().content_type() == "image/png");
+  v1::GetAttachmentResponse not_theirs;
+  CHECK(suite.support->GetAttachment(people.As(bob).get(), get_attachment, &not_theirs)
+            .error_code() == grpc::StatusCode::NOT_FOUND);
+
+  // A customer cannot resolve it; the agent refunds in full.
   v1::ResolveDisputeRequest resolve;
   resolve.set_idempotency_key(suite.NewId());
-  resolve.set_ticket_id(opened.ticket().ticket_id());
+  resolve.set_ticket_id(ticket.ticket_id());
   resolve.set_decision(v1::DISPUTE_DECISION_REFUND_FULL);
   resolve.set_note("Confirmed unauthorised.");
   v1::ResolveDisputeResponse resolved;
-  RequirePeer(suite.agent->ResolveDispute(suite.As(agent_id, "agent").get(), resolve, &resolved),
+  CHECK(suite.agent->ResolveDispute(people.As(alice).get(), resolve, &resolved).error_code() ==
+        grpc::StatusCode::PERMISSION_DENIED);
+  RequirePeer(suite.agent->ResolveDispute(people.As(agent).get(), resolve, &resolved),
               "support ResolveDispute");
   CHECK(resolved.ticket().dispute().status() == v1::DISPUTE_STATUS_REFUNDED);
+  CHECK(resolved.ticket().dispute().refunded_amount().amount_minor() == 3'000);
+  CHECK(resolved.ticket().status() == v1::TICKET_STATUS_RESOLVED);
   CHECK(resolved.refund_payment_id() != "");
-  CHECK(balance(alice) == alice_before + 3'000);
-  CHECK(balance(bob) == bob_before - 3'000);
+  // A retry with the same key does not refund twice.
+  v1::ResolveDisputeResponse again;
+  RequirePeer(suite.agent->ResolveDispute(people.As(agent).get(), resolve, &again),
+              "support ResolveDispute (retry)");
+  CHECK(again.refund_payment_id() == resolved.refund_payment_id());
+
+  // The books, to the unit: the hold was voided, the refund moved 3,000 back to the payer.
+  holds = holds_of(bob);
+  REQUIRE(holds.size() == 1);
+  CHECK(holds[0].state() == ledger::v1::HOLD_STATE_VOIDED);
+  const ledger::v1::Balance payer = wallet(alice);
+  const ledger::v1::Balance payee = wallet(bob);
+  CHECK(payer.posted().amount_minor() == 10'000);
+  CHECK(payer.available().amount_minor() == 10'000);
+  CHECK(payee.posted().amount_minor() == 0);
+  CHECK(payee.pending_debits().amount_minor() == 0);
+  CHECK(payee.available().amount_minor() == 0);
+
+  // The agent's customer 360 of the payer: the payment, the resolved dispute ticket, and the
+  // fraud service's alerts part (FraudAnalystService.ListUserAlerts) answered.
+  v1::GetCustomer360Request c360;
+  c360.set_user_id(alice.user_id);
+  v1::GetCustomer360Response customer;
+  RequirePeer(suite.agent->GetCustomer360(people.As(agent).get(), c360, &customer),
+              "support GetCustomer360");
+  for (const auto& part : customer.unavailable_parts()) {
+    INFO("unavailable: " << part.part() << " code " << part.status_code());
+    CHECK(part.part() != "recent_alerts");
+    CHECK(part.part() != "recent_tickets");
+  }
+  bool saw_ticket = false;
+  for (const auto& t : customer.recent_tickets()) saw_ticket |= t.ticket_id() == ticket.ticket_id();
+  CHECK(saw_ticket);
 }
 
 }  // namespace

@@ -3,7 +3,12 @@
 // live-chat fan-out across two replicas (two EventHubs on one Redis).
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <map>
+#include <thread>
+
 #include "services/support/core/desk.h"
+#include "services/support/core/sla_sweeper.h"
 #include "services/support/schema/migrations.h"
 #include "services/support/storage/pg_store.h"
 #include "services/support/storage/redis_events.h"
@@ -328,6 +333,124 @@ TEST_CASE("live chat fans out across two replicas through Redis pub/sub") {
   replica_a.Stop();
   CHECK((*customer_stream)->closed());
   CHECK(replica_a.Register(id).status().code() == absl::StatusCode::kUnavailable);
+}
+
+TEST_CASE("SLA breach sweeper: each ticket and target announced once, even by two replicas") {
+  Env env;
+  // Two replicas: their own outbox writer, store and desk on the same database, one fake clock.
+  fakes::FakePublisher published_a;
+  fakes::FakePublisher published_b;
+  SupportDesk replica_a{env.store, published_a, env.clock, env.ids, DeskOptions{}};
+  events::Outbox outbox_b{"support", env.ids, env.clock};
+  PgTicketStore store_b{env.schema.pool(), outbox_b};
+  SupportDesk replica_b{store_b, published_b, env.clock, env.ids, DeskOptions{}};
+
+  // Monday 10:00 (+08:00). Security tickets are urgent: first response due 10:30, resolution due
+  // 18:00 the same day (8 business hours). "Other" is low: first response due 18:00.
+  constexpr int kUrgentTickets = 30;
+  std::vector<std::string> urgent;
+  for (int i = 0; i < kUrgentTickets; ++i) {
+    auto created = env.desk.CreateTicket(
+        Caller{.user_id = "user-" + std::to_string(i), .customer = true},
+        {.category = Category::kSecurity, .subject = "stolen phone", .body = "help"});
+    REQUIRE(created.ok());
+    REQUIRE(created->ticket.priority == Priority::kUrgent);
+    urgent.push_back(created->ticket.ticket_id);
+  }
+  auto answered = env.desk.CreateTicket(
+      env.alice, {.category = Category::kSecurity, .subject = "answered", .body = "help"});
+  REQUIRE(answered.ok());
+  REQUIRE(env.desk.Reply(env.agent, answered->ticket.ticket_id, "On it", false, {}, "").ok());
+  auto paused = env.desk.CreateTicket(
+      env.bob, {.category = Category::kSecurity, .subject = "paused", .body = "help"});
+  REQUIRE(paused.ok());
+  REQUIRE(env.desk.Reply(env.agent, paused->ticket.ticket_id, "Send a photo", false, {}, "").ok());
+  auto low = env.desk.CreateTicket(
+      env.alice, {.category = Category::kOther, .subject = "low", .body = "question"});
+  REQUIRE(low.ok());
+
+  // Nothing is due yet.
+  CHECK(*replica_a.SweepSlaBreaches(kSlaSweepBatchMax) == 0);
+
+  // 10:31: every unanswered urgent ticket missed its first response. Both replicas sweep at once
+  // in small batches until neither finds more.
+  env.clock.Advance(absl::Minutes(31));
+  auto sweep = [](SupportDesk& desk) {
+    int total = 0;
+    for (int round = 0; round < 100; ++round) {
+      absl::StatusOr<int> claimed = desk.SweepSlaBreaches(3);
+      UW_CHECK_OK(claimed.status());
+      if (*claimed == 0) break;
+      total += *claimed;
+    }
+    return total;
+  };
+  int by_a = 0;
+  int by_b = 0;
+  std::thread thread_a([&] { by_a = sweep(replica_a); });
+  std::thread thread_b([&] { by_b = sweep(replica_b); });
+  thread_a.join();
+  thread_b.join();
+  CHECK(by_a + by_b == kUrgentTickets);
+  std::printf("sla sweep: replica a announced %d, replica b %d\n", by_a, by_b);
+  std::map<std::string, int> announced;
+  for (const auto* published : {&published_a, &published_b}) {
+    for (const TicketEvent& event : published->events) {
+      CHECK(event.kind == EventKind::kSlaBreached);
+      CHECK(event.ticket.sla_breached);
+      CHECK_FALSE(event.ticket.first_responded_at.has_value());
+      ++announced[event.ticket.ticket_id];
+    }
+  }
+  CHECK(announced.size() == urgent.size());
+  for (const std::string& id : urgent) CHECK(announced[id] == 1);
+  CHECK(env.Count("SELECT count(*) FROM outbox WHERE type = 'support.ticket.sla_breached'") ==
+        kUrgentTickets);
+  CHECK(env.Count("SELECT count(*) FROM tickets WHERE first_response_breach_notified_due_at IS "
+                  "NOT NULL") == kUrgentTickets);
+  // A second round finds nothing new.
+  CHECK(*replica_a.SweepSlaBreaches(kSlaSweepBatchMax) == 0);
+  CHECK(*replica_b.SweepSlaBreaches(kSlaSweepBatchMax) == 0);
+
+  // The customer of `paused` is asked for something: pending customer stops the resolution clock.
+  REQUIRE(
+      env.desk.SetStatus(env.agent, paused->ticket.ticket_id, Status::kPendingCustomer, "").ok());
+  // Tuesday 10:00: the urgent tickets' resolution (Monday 18:00) and the low ticket's first
+  // response (Monday 18:00) passed; the answered ticket's resolution passed too; the paused one
+  // stands still.
+  env.clock.Advance(absl::Hours(23) + absl::Minutes(29));
+  published_a.events.clear();
+  SlaSweeper sweeper(replica_a, absl::Seconds(30));
+  absl::StatusOr<int> round = sweeper.RunOnce();  // more than one batch: batches until done
+  REQUIRE(round.ok());
+  CHECK(*round == kUrgentTickets + 2);
+  std::map<std::string, int> second;
+  for (const TicketEvent& event : published_a.events) {
+    CHECK(event.ticket.sla_breached);
+    ++second[event.ticket.ticket_id];
+  }
+  for (const std::string& id : urgent) CHECK(second[id] == 1);  // now the resolution target
+  CHECK(second[low->ticket.ticket_id] == 1);                    // its first response
+  CHECK(second[answered->ticket.ticket_id] == 1);               // its resolution
+  CHECK(second.count(paused->ticket.ticket_id) == 0);           // the clock stands still
+  CHECK(env.Count("SELECT count(*) FROM outbox WHERE type = 'support.ticket.sla_breached' AND "
+                  "payload::jsonb->>'target' = 'resolution'") == kUrgentTickets + 1);
+  CHECK(*replica_b.SweepSlaBreaches(kSlaSweepBatchMax) == 0);
+  CHECK(env.Count("SELECT count(*) FROM outbox WHERE type = 'support.ticket.sla_breached'") ==
+        2 * kUrgentTickets + 2);
+
+  // A resolved ticket's target is settled; a reopened one gets a fresh target, announced again
+  // once it passes too.
+  const std::string reopened = answered->ticket.ticket_id;
+  REQUIRE(env.desk.SetStatus(env.agent, reopened, Status::kResolved, "done").ok());
+  REQUIRE(env.desk.ReopenTicket(env.alice, reopened, "still broken").ok());
+  CHECK(*replica_a.SweepSlaBreaches(kSlaSweepBatchMax) == 0);
+  env.clock.Advance(absl::Hours(24));  // Wednesday 10:00: 8 business hours later it is due
+  published_b.events.clear();
+  CHECK(*replica_b.SweepSlaBreaches(kSlaSweepBatchMax) == 1);
+  REQUIRE(published_b.events.size() == 1);
+  CHECK(published_b.events[0].ticket.ticket_id == reopened);
+  CHECK(*replica_a.SweepSlaBreaches(kSlaSweepBatchMax) == 0);
 }
 
 TEST_CASE("event codec round trip") {
