@@ -16,6 +16,7 @@
 #include "uwallet/common/log.h"
 #include "uwallet/crypto/random.h"
 #include "uwallet/events/events.h"
+#include "uwallet/service/metrics.h"
 #include "uwallet/service/runtime.h"
 
 namespace {
@@ -36,6 +37,7 @@ struct Flags {
   absl::Duration bank_payout_latency = absl::Seconds(2);
   absl::Duration bank_slow_latency = absl::Seconds(30);
   absl::Duration retry_after = absl::Seconds(30);
+  absl::Duration schedule_run_lease = absl::Minutes(2);
 };
 
 // Resumes interrupted payments, asks the bank about pending ones and runs due schedules.
@@ -115,6 +117,10 @@ absl::StatusOr<CoreOptions> OptionsFrom(const Flags& f) {
   }
   options.risk_fail_policy.allow_up_to_minor = f.risk_allow_up_to_minor;
   options.retry_after = f.retry_after;
+  if (f.schedule_run_lease <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--payments-schedule-lease must be positive");
+  }
+  options.schedule_run_lease = f.schedule_run_lease;
   options.qr_key = f.qr_key;
   if (options.qr_key.empty()) {
     // Codes then only verify on this replica and die with it: fine for a laptop, not for a cluster.
@@ -165,6 +171,9 @@ int main(int argc, char** argv) {
                                    "how often the worker checks banks, retries and schedules");
                 config.AddDuration("payments-retry-after", &flags.retry_after,
                                    "when the worker resumes a payment nobody retried");
+                config.AddDuration("payments-schedule-lease", &flags.schedule_run_lease,
+                                   "when a claimed schedule run still without a payment (its "
+                                   "worker stopped) is re-driven by another worker");
                 config.AddDuration("payments-bank-latency", &flags.bank_payout_latency,
                                    "simulated bank: payout settlement time");
                 config.AddDuration("payments-bank-slow-latency", &flags.bank_slow_latency,
@@ -181,7 +190,8 @@ int main(int argc, char** argv) {
             services.push_back(std::make_shared<InternalGrpc>(app->deps));
             return services;
           },
-          .start_background = [](service::Runtime&) -> absl::Status {
+          .start_background = [](service::Runtime& runtime) -> absl::Status {
+            app->relay.OnPublished(service::EventMetrics(*runtime.server->metrics()));
             app->relay.Start();
             app->worker.Start();
             return absl::OkStatus();

@@ -173,6 +173,10 @@ struct ClaimedRun {
   absl::Time period_start;
 };
 
+// refund_requests.status (proto RefundRequestStatus).
+inline constexpr int kRefundRequestRequested = 1;
+inline constexpr int kRefundRequestRefunded = 2;
+
 struct RefundRequestRecord {
   std::string refund_request_id;
   std::string user_id;

@@ -1042,6 +1042,14 @@ absl::StatusOr<RefundRequestRecord> PaymentsCore::RequestRefund(const Caller& ca
                                                                 const RefundCommand& command) {
   UW_RETURN_IF_ERROR(CheckKey(command.idempotency_key));
   if (command.reason.size() > kReasonBytesMax) return Invalid("reason", "reason is too long");
+  // A retry returns the request as it is now (REFUNDED once the merchant refunded it), whatever
+  // happened to the payment since.
+  UW_ASSIGN_OR_RETURN(std::optional<RefundRequestRecord> existing,
+                      store_.FindRefundRequest(caller.user_id, command.idempotency_key));
+  if (existing) {
+    if (existing->payment_id != command.payment_id) return KeyReused();
+    return *std::move(existing);
+  }
   UW_ASSIGN_OR_RETURN(Payment original, GetPayment(caller.user_id, command.payment_id));
   if (original.payer.user_id != caller.user_id ||
       (original.kind != PaymentKind::kMerchant && original.kind != PaymentKind::kTransfer)) {
@@ -1140,6 +1148,9 @@ absl::StatusOr<RefundResult> PaymentsCore::DoRefund(const Caller& actor,
                      .payer = original.payee,
                      .payee = original.payer,
                      .amount_minor = amount,
+                     // A reversal also returns the fee the payer was charged (in the same ledger
+                     // batch); a refund does not.
+                     .fee_minor = reversal ? original.fee_minor : 0,
                      .currency = original.currency,
                      .note = command.reason,
                      .order_ref = original.order_ref,
@@ -1149,7 +1160,8 @@ absl::StatusOr<RefundResult> PaymentsCore::DoRefund(const Caller& actor,
                      .arrives_by = now,
                      .next_check_at = now + options_.retry_after};
     refund.history.push_back({PaymentStatus::kPending, now, "", ""});
-    UW_ASSIGN_OR_RETURN(InsertResult result, store_.ReserveRefund(refund));
+    UW_ASSIGN_OR_RETURN(InsertResult result,
+                        store_.ReserveRefund(refund, staff ? "" : command.refund_request_id));
     if (!result.inserted && result.payment.request_digest != digest) return KeyReused();
     inserted = result.inserted;
     refund = result.payment;
@@ -1171,16 +1183,30 @@ absl::StatusOr<RefundResult> PaymentsCore::DoRefund(const Caller& actor,
 }
 
 absl::StatusOr<Payment> PaymentsCore::ResumeRefund(Payment payment) {
+  const bool reversal = payment.kind == PaymentKind::kReversal;
+  std::vector<Leg> legs;
+  if (payment.amount_minor > 0) {
+    legs.push_back({.debit = PartyAccount(payment.payer),
+                    .credit = PartyAccount(payment.payee),
+                    .amount_minor = payment.amount_minor,
+                    .kind = reversal ? LedgerKind::kReversal : LedgerKind::kRefund,
+                    .description = payment.note,
+                    .metadata = {{"payment_id", payment.payment_id},
+                                 {"original_payment_id", payment.original_payment_id}}});
+  }
+  if (reversal && payment.fee_minor > 0) {
+    // The fee back from fee revenue to the original payer, linked with the amount.
+    legs.push_back({.debit = System(AccountRef::Kind::kFeeRevenue),
+                    .credit = PartyAccount(payment.payee),
+                    .amount_minor = payment.fee_minor,
+                    .kind = LedgerKind::kReversal,
+                    .description = "fee returned",
+                    .metadata = {{"payment_id", payment.payment_id},
+                                 {"original_payment_id", payment.original_payment_id},
+                                 {"leg", "fee"}}});
+  }
   absl::StatusOr<std::vector<std::string>> ids =
-      ledger_.PostLinked(LedgerKey(payment, "capture"),
-                         {{.debit = PartyAccount(payment.payer),
-                           .credit = PartyAccount(payment.payee),
-                           .amount_minor = payment.amount_minor,
-                           .kind = payment.kind == PaymentKind::kReversal ? LedgerKind::kReversal
-                                                                          : LedgerKind::kRefund,
-                           .description = payment.note,
-                           .metadata = {{"payment_id", payment.payment_id},
-                                        {"original_payment_id", payment.original_payment_id}}}});
+      ledger_.PostLinked(LedgerKey(payment, "capture"), legs);
   if (!ids.ok() && IsTransient(ids.status())) return ids.status();
   UW_ASSIGN_OR_RETURN(
       TransitionResult result,
@@ -1314,7 +1340,8 @@ absl::StatusOr<int> PaymentsCore::CancelUserSchedules(const std::string& user_id
 }
 
 absl::StatusOr<int> PaymentsCore::RunDueSchedules(int limit) {
-  UW_ASSIGN_OR_RETURN(std::vector<ClaimedRun> runs, store_.ClaimDueRuns(clock_.Now(), limit));
+  UW_ASSIGN_OR_RETURN(std::vector<ClaimedRun> runs,
+                      store_.ClaimDueRuns(clock_.Now(), options_.schedule_run_lease, limit));
   for (const ClaimedRun& run : runs) {
     const Schedule& schedule = run.schedule;
     const std::string key =

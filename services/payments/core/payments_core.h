@@ -58,6 +58,8 @@ struct CoreOptions {
   absl::TimeZone zone = absl::UTCTimeZone();       // day boundaries of daily limits and schedules
   absl::Duration retry_after = absl::Seconds(30);  // when the worker resumes an interrupted payment
   absl::Duration check_lease = absl::Seconds(30);
+  // A claimed schedule run still without a payment after this long is re-driven by any worker.
+  absl::Duration schedule_run_lease = absl::Minutes(2);
 
   [[nodiscard]] static std::map<PaymentKind, KindLimits> DefaultLimits();
 };
@@ -131,7 +133,9 @@ struct RefundCommand {
   std::string payment_id;
   std::optional<Amount> amount;  // unset: everything still refundable
   std::string reason;
-  std::string reference;  // ticket id or refund request id
+  std::string reference;  // ticket id or refund request id (audit)
+  // Merchant refunds answering a customer's RequestRefund: linked to it (see ReserveRefund).
+  std::string refund_request_id;
 };
 
 struct RefundResult {

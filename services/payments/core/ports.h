@@ -258,9 +258,17 @@ class PaymentStore {
   // Refunds: inserts the refund payment and adds its amount to the original's refunded_minor, in
   // one transaction, unless that would pass the original amount (REFUND_EXCEEDS_PAYMENT) or the
   // original is not SUCCEEDED. Idempotent on the refund's (owner, key) like InsertPayment.
-  [[nodiscard]] virtual absl::StatusOr<InsertResult> ReserveRefund(const Payment& refund) = 0;
+  // A non-empty `refund_request_id` links the customer's refund request to this refund in the
+  // same transaction (its refund_payment_id is set): it must be a REQUESTED request for the same
+  // original, not linked to another refund (REFUND_REQUEST_NOT_FOUND / INVALID_STATE otherwise).
+  [[nodiscard]] virtual absl::StatusOr<InsertResult> ReserveRefund(
+      const Payment& refund, const std::string& refund_request_id) = 0;
   // Ends a refund or reversal: SUCCEEDED (the original becomes REFUNDED when fully refunded, or
   // REVERSED for a reversal) or FAILED (its amount is taken off the original's refunded_minor).
+  // Refund requests follow in the same transaction: on success the linked request becomes
+  // REFUNDED, and when nothing is left to refund (REFUNDED / REVERSED) every request of the
+  // original still REQUESTED becomes REFUNDED with this refund; on failure the linked request is
+  // unlinked (still REQUESTED).
   [[nodiscard]] virtual absl::StatusOr<TransitionResult> CompleteRefund(
       const std::string& refund_id, bool succeeded, const std::string& failure_reason,
       const std::vector<std::string>& ledger_ids, absl::Time now) = 0;
@@ -306,8 +314,13 @@ class PaymentStore {
                                                                 absl::Time now) = 0;
   // Claims every due period of active schedules (at most `limit`): inserts one run row per
   // (schedule, period) — a period that already has one is never claimed again — and moves
-  // next_run_at on. Safe with several workers at once.
+  // next_run_at on. Also re-claims runs left without a payment by a worker that stopped (crashed)
+  // after claiming: a run with no payment_id, not completed (or completed PENDING after a
+  // transient error), claimed at or before now - `lease`, of a schedule not cancelled; its
+  // claimed_at moves to now. Re-driving is safe because the run's payment key is derived from
+  // (schedule, period). Safe with several workers at once.
   [[nodiscard]] virtual absl::StatusOr<std::vector<ClaimedRun>> ClaimDueRuns(absl::Time now,
+                                                                             absl::Duration lease,
                                                                              int limit) = 0;
   [[nodiscard]] virtual absl::Status CompleteRun(
       const std::string& schedule_id, absl::Time period_start, const std::string& payment_id,
@@ -316,6 +329,9 @@ class PaymentStore {
   // Refund requests and staff audit.
   [[nodiscard]] virtual absl::StatusOr<RefundRequestRecord> InsertRefundRequest(
       const RefundRequestRecord& request) = 0;
+  // The request a customer made with this key, as it is now (status, linked refund).
+  [[nodiscard]] virtual absl::StatusOr<std::optional<RefundRequestRecord>> FindRefundRequest(
+      const std::string& user_id, const std::string& idempotency_key) = 0;
   [[nodiscard]] virtual absl::Status AppendAudit(const AuditEntry& entry) = 0;
 };
 

@@ -562,7 +562,8 @@ grpc::Status MerchantGrpc::RefundPayment(grpc::ServerContext* context,
                                    .payment_id = req->payment_id(),
                                    .amount = AmountOf(req->has_amount(), req->amount()),
                                    .reason = req->reason(),
-                                   .reference = req->refund_request_id()}));
+                                   .reference = req->refund_request_id(),
+                                   .refund_request_id = req->refund_request_id()}));
     PaymentToProto(result.refund, resp->mutable_refund());
     PaymentToProto(result.original, resp->mutable_original());
     return absl::OkStatus();

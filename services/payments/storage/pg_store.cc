@@ -443,7 +443,8 @@ absl::StatusOr<Usage> PgPaymentStore::DailyUsage(const std::string& user_id, Pay
   return UsageInTx(*conn, user_id, kind, day_start);
 }
 
-absl::StatusOr<InsertResult> PgPaymentStore::ReserveRefund(const Payment& refund) {
+absl::StatusOr<InsertResult> PgPaymentStore::ReserveRefund(const Payment& refund,
+                                                           const std::string& refund_request_id) {
   InsertResult out;
   UW_RETURN_IF_ERROR(pool_.Transact([&](pg::Connection& tx) -> absl::Status {
     UW_ASSIGN_OR_RETURN(std::optional<Payment> original,
@@ -465,9 +466,33 @@ absl::StatusOr<InsertResult> PgPaymentStore::ReserveRefund(const Payment& refund
           Precondition("REFUND_EXCEEDS_PAYMENT", "more than what is still refundable"),
           {{"refundable_minor", absl::StrCat(original->amount_minor - original->refunded_minor)}});
     }
+    if (!refund_request_id.empty()) {
+      if (!IsUuid(refund_request_id)) {
+        return NotFound("REFUND_REQUEST_NOT_FOUND", "no such refund request for this payment");
+      }
+      UW_ASSIGN_OR_RETURN(
+          pg::Result request,
+          tx.Exec("SELECT status, refund_payment_id FROM refund_requests "
+                  "WHERE refund_request_id = $1::uuid AND payment_id = $2::uuid FOR UPDATE",
+                  pg::P(refund_request_id, original->payment_id)));
+      if (request.Rows() == 0) {
+        return NotFound("REFUND_REQUEST_NOT_FOUND", "no such refund request for this payment");
+      }
+      if (request.Int(0, 0) != kRefundRequestRequested || !request.String(0, 1).empty()) {
+        return WithMetadata(
+            Precondition("INVALID_STATE", "the refund request is already decided or in progress"),
+            {{"refund_payment_id", request.String(0, 1)}});
+      }
+    }
     bool inserted = false;
     UW_RETURN_IF_ERROR(InsertRow(tx, refund, &inserted));
     if (!inserted) return absl::AbortedError("refund key conflict; retry");
+    if (!refund_request_id.empty()) {
+      UW_RETURN_IF_ERROR(tx.Exec("UPDATE refund_requests SET refund_payment_id = $2 "
+                                 "WHERE refund_request_id = $1::uuid",
+                                 pg::P(refund_request_id, refund.payment_id))
+                             .status());
+    }
     original->refunded_minor += refund.amount_minor;
     UW_RETURN_IF_ERROR(WritePayment(tx, *original));
     out = {refund, true};
@@ -502,7 +527,24 @@ absl::StatusOr<TransitionResult> PgPaymentStore::CompleteRefund(
                                       {.to = PaymentStatus::kRefunded, .note = "refunded in full"},
                                       now));
       }
+      // The customer's request linked to this refund is answered; once nothing is left to
+      // refund, so is every request of the original still waiting.
+      const bool nothing_left = refund->kind == PaymentKind::kReversal ||
+                                original->refunded_minor == original->amount_minor;
+      UW_RETURN_IF_ERROR(
+          tx.Exec("UPDATE refund_requests SET status = $3, decided_at = $4::timestamptz, "
+                  "refund_payment_id = CASE WHEN refund_payment_id = '' THEN $1 "
+                  "ELSE refund_payment_id END "
+                  "WHERE status = $5 AND (refund_payment_id = $1 OR "
+                  "($6 AND payment_id = $2::uuid AND refund_payment_id = ''))",
+                  pg::P(refund->payment_id, original->payment_id, kRefundRequestRefunded, Ts(now),
+                        kRefundRequestRequested, nothing_left))
+              .status());
     } else {
+      UW_RETURN_IF_ERROR(tx.Exec("UPDATE refund_requests SET refund_payment_id = '' "
+                                 "WHERE refund_payment_id = $1 AND status = $2",
+                                 pg::P(refund->payment_id, kRefundRequestRequested))
+                             .status());
       original->refunded_minor -= refund->amount_minor;
       UW_RETURN_IF_ERROR(WritePayment(tx, *original));
       UW_RETURN_IF_ERROR(ChangeInTx(tx, outbox_, *refund,
@@ -711,7 +753,9 @@ absl::StatusOr<int> PgPaymentStore::CancelUserSchedules(const std::string& user_
   return static_cast<int>(r.Affected());
 }
 
-absl::StatusOr<std::vector<ClaimedRun>> PgPaymentStore::ClaimDueRuns(absl::Time now, int limit) {
+absl::StatusOr<std::vector<ClaimedRun>> PgPaymentStore::ClaimDueRuns(absl::Time now,
+                                                                     absl::Duration lease,
+                                                                     int limit) {
   std::vector<ClaimedRun> out;
   UW_RETURN_IF_ERROR(pool_.Transact([&](pg::Connection& tx) -> absl::Status {
     out.clear();
@@ -745,6 +789,30 @@ absl::StatusOr<std::vector<ClaimedRun>> PgPaymentStore::ClaimDueRuns(absl::Time 
                   "$3, updated_at = $4::timestamptz WHERE schedule_id = $1::uuid",
                   pg::P(s.schedule_id, Ts(s.next_run_at), static_cast<int>(s.status), Ts(now)))
               .status());
+    }
+    if (static_cast<int>(out.size()) >= limit) return absl::OkStatus();
+    // Runs whose worker stopped after claiming them (no payment recorded on the run, not
+    // completed or left PENDING by a transient error) past the lease: claimed again, once — a
+    // concurrent worker either skips the locked row or re-checks claimed_at and finds it fresh.
+    UW_ASSIGN_OR_RETURN(
+        pg::Result stale,
+        tx.Exec("UPDATE schedule_runs r SET claimed_at = $1::timestamptz "
+                "WHERE (r.schedule_id, r.period_start) IN ("
+                "  SELECT u.schedule_id, u.period_start FROM schedule_runs u "
+                "  JOIN schedules s ON s.schedule_id = u.schedule_id AND s.status <> 2 "
+                "  WHERE u.payment_id = '' AND (u.completed_at IS NULL OR u.status = 1) "
+                "    AND u.claimed_at <= $2::timestamptz "
+                "  ORDER BY u.claimed_at LIMIT $3 FOR UPDATE OF u SKIP LOCKED) "
+                "AND r.claimed_at <= $2::timestamptz "
+                "RETURNING r.schedule_id::text, " US("r.period_start"),
+                pg::P(Ts(now), Ts(now - lease), limit - static_cast<int>(out.size()))));
+    for (int i = 0; i < stale.Rows(); ++i) {
+      UW_ASSIGN_OR_RETURN(pg::Result row,
+                          tx.Exec(absl::StrCat("SELECT ", kScheduleColumns,
+                                               " FROM schedules WHERE schedule_id = $1::uuid"),
+                                  pg::P(stale.String(i, 0))));
+      if (row.Rows() == 0) continue;
+      out.push_back({ScheduleFrom(row, 0), TimeAt(stale, i, 1, absl::InfinitePast())});
     }
     return absl::OkStatus();
   }));
@@ -797,15 +865,25 @@ absl::StatusOr<RefundRequestRecord> PgPaymentStore::InsertRefundRequest(
                 pg::P(q.refund_request_id, q.user_id, q.idempotency_key, q.payment_id,
                       q.amount_minor, q.currency, q.reason, q.status, Ts(q.created_at)))
           .status());
+  UW_ASSIGN_OR_RETURN(std::optional<RefundRequestRecord> found,
+                      FindRefundRequest(q.user_id, q.idempotency_key));
+  if (!found) return absl::AbortedError("refund request vanished; retry");
+  return *std::move(found);
+}
+
+absl::StatusOr<std::optional<RefundRequestRecord>> PgPaymentStore::FindRefundRequest(
+    const std::string& user_id, const std::string& idempotency_key) {
   UW_ASSIGN_OR_RETURN(
       pg::Result r,
       pool_.Exec("SELECT refund_request_id::text, payment_id::text, amount_minor, currency, "
                  "reason, status, refund_payment_id, " US(
                      "created_at") " FROM refund_requests "
                                    "WHERE user_id = $1 AND idempotency_key = $2",
-                 pg::P(q.user_id, q.idempotency_key)));
-  if (r.Rows() == 0) return absl::AbortedError("refund request vanished; retry");
-  RefundRequestRecord out = q;
+                 pg::P(user_id, idempotency_key)));
+  if (r.Rows() == 0) return std::optional<RefundRequestRecord>();
+  RefundRequestRecord out;
+  out.user_id = user_id;
+  out.idempotency_key = idempotency_key;
   out.refund_request_id = r.String(0, 0);
   out.payment_id = r.String(0, 1);
   out.amount_minor = r.Int(0, 2);
@@ -814,7 +892,7 @@ absl::StatusOr<RefundRequestRecord> PgPaymentStore::InsertRefundRequest(
   out.status = static_cast<int>(r.Int(0, 5));
   out.refund_payment_id = r.String(0, 6);
   out.created_at = TimeAt(r, 0, 7, absl::InfinitePast());
-  return out;
+  return std::optional<RefundRequestRecord>(std::move(out));
 }
 
 absl::Status PgPaymentStore::AppendAudit(const AuditEntry& e) {

@@ -24,7 +24,8 @@ class PgPaymentStore final : public PaymentStore {
   absl::StatusOr<std::vector<Payment>> ListPayments(const PaymentQuery& query) override;
   absl::StatusOr<Usage> DailyUsage(const std::string& user_id, PaymentKind kind,
                                    absl::Time day_start) override;
-  absl::StatusOr<InsertResult> ReserveRefund(const Payment& refund) override;
+  absl::StatusOr<InsertResult> ReserveRefund(const Payment& refund,
+                                             const std::string& refund_request_id) override;
   absl::StatusOr<TransitionResult> CompleteRefund(const std::string& refund_id, bool succeeded,
                                                   const std::string& failure_reason,
                                                   const std::vector<std::string>& ledger_ids,
@@ -49,10 +50,13 @@ class PgPaymentStore final : public PaymentStore {
   absl::StatusOr<Schedule> CancelSchedule(const std::string& user_id,
                                           const std::string& schedule_id, absl::Time now) override;
   absl::StatusOr<int> CancelUserSchedules(const std::string& user_id, absl::Time now) override;
-  absl::StatusOr<std::vector<ClaimedRun>> ClaimDueRuns(absl::Time now, int limit) override;
+  absl::StatusOr<std::vector<ClaimedRun>> ClaimDueRuns(absl::Time now, absl::Duration lease,
+                                                       int limit) override;
   absl::Status CompleteRun(const std::string& schedule_id, absl::Time period_start,
                            const std::string& payment_id, PaymentStatus status,
                            const std::string& failure_reason, absl::Time now) override;
+  absl::StatusOr<std::optional<RefundRequestRecord>> FindRefundRequest(
+      const std::string& user_id, const std::string& idempotency_key) override;
   absl::StatusOr<RefundRequestRecord> InsertRefundRequest(
       const RefundRequestRecord& request) override;
   absl::Status AppendAudit(const AuditEntry& entry) override;

@@ -53,7 +53,9 @@ struct Fixture {
     return options;
   }
 
-  Fixture() : core(store, ledger, auth, risk, bank, clock, ids, Options()) {
+  Fixture() : Fixture(Options()) {}
+  explicit Fixture(CoreOptions options)
+      : core(store, ledger, auth, risk, bank, clock, ids, std::move(options)) {
     auth.Add("alice", "A*e", "+8613800000001");
     auth.Add("bob", "B*b", "+8613800000002");
     auth.Add("shop", "S*p", "", /*merchant=*/true);
@@ -681,6 +683,168 @@ TEST_CASE("refunds: partial, never above the original; staff reversal audited") 
     REQUIRE(f.store.audit[0].reference == "ticket-9");
     REQUIRE(f.Balance("bob") == 0);
   }
+}
+
+TEST_CASE("reversal returns the fee in the same ledger batch; a refund does not") {
+  CoreOptions options = Fixture::Options();
+  options.fees = *FeeTable::Parse("transfer:100:0:0,merchant:100:0:0,withdrawal:10:10:0");
+  Fixture f(std::move(options));
+  const AccountRef fees{AccountRef::Kind::kFeeRevenue, "", "CNY"};
+  auto sent = f.core.Transfer(f.alice, f.ToBob(10'000));
+  REQUIRE(sent.ok());
+  REQUIRE(sent->fee_minor == 100);
+  REQUIRE(f.Balance("alice") == 1'000'000 - 10'100);
+  REQUIRE(f.ledger.Balance(fees) == 100);
+  const int calls_before = f.ledger.applied_calls;
+  Caller agent{.user_id = "agent-1"};
+  auto reversed = f.core.StaffReverse(
+      agent, {.idempotency_key = "v1", .payment_id = sent->payment_id, .reason = "wrong payee"});
+  REQUIRE(reversed.ok());
+  REQUIRE(reversed->refund.status == PaymentStatus::kSucceeded);
+  REQUIRE(reversed->refund.amount_minor == 10'000);
+  REQUIRE(reversed->refund.fee_minor == 100);  // the fee returned
+  REQUIRE(reversed->refund.ledger_transaction_ids.size() == 2);
+  REQUIRE(f.ledger.applied_calls == calls_before + 1);  // one linked batch: amount + fee
+  REQUIRE(reversed->original.status == PaymentStatus::kReversed);
+  REQUIRE(f.Balance("alice") == 1'000'000);
+  REQUIRE(f.Balance("bob") == 0);
+  REQUIRE(f.ledger.Balance(fees) == 0);
+  // A retry returns the same reversal and moves nothing.
+  auto again = f.core.StaffReverse(
+      agent, {.idempotency_key = "v1", .payment_id = sent->payment_id, .reason = "wrong payee"});
+  REQUIRE(again->refund.payment_id == reversed->refund.payment_id);
+  REQUIRE(f.ledger.applied_calls == calls_before + 1);
+
+  SECTION("after a partial refund, the reversal returns the rest and the whole fee") {
+    auto paid = f.core.PayMerchant(f.alice, {.idempotency_key = "m1",
+                                             .merchant_id = "shop",
+                                             .amount = Amount{20'000, "CNY"},
+                                             .pin = "246810"});
+    REQUIRE(paid->fee_minor == 200);
+    REQUIRE(f.core
+                .MerchantRefund(f.shop, {.idempotency_key = "r1",
+                                         .payment_id = paid->payment_id,
+                                         .amount = Amount{5'000, "CNY"},
+                                         .reason = "one item"})
+                .ok());
+    REQUIRE(f.Balance("alice") == 1'000'000 - 15'200);  // a refund keeps the fee
+    auto rest = f.core.StaffReverse(
+        agent, {.idempotency_key = "v2", .payment_id = paid->payment_id, .reason = "fraud"});
+    REQUIRE(rest.ok());
+    REQUIRE(rest->refund.amount_minor == 15'000);
+    REQUIRE(rest->refund.fee_minor == 200);
+    REQUIRE(f.Balance("alice") == 1'000'000);
+    REQUIRE(f.ledger.Balance(fees) == 0);
+  }
+  SECTION("a reversal the payee cannot fund fails as a whole: no fee moves either") {
+    auto sent2 = f.core.Transfer(f.alice, f.ToBob(3'000));
+    REQUIRE(sent2.ok());
+    f.ledger.balances[AccountKey(f.Wallet("bob"))] = 0;
+    const int64_t fees_before = f.ledger.Balance(fees);
+    auto failed = f.core.StaffReverse(
+        agent, {.idempotency_key = "v3", .payment_id = sent2->payment_id, .reason = "x"});
+    RequireReason(failed.status(), "INSUFFICIENT_FUNDS");
+    REQUIRE(f.ledger.Balance(fees) == fees_before);
+    REQUIRE(f.core.GetAnyPayment(sent2->payment_id)->status == PaymentStatus::kSucceeded);
+  }
+}
+
+TEST_CASE("refund requests are linked to the merchant's refund") {
+  Fixture f;
+  auto paid = f.core.PayMerchant(f.alice, {.idempotency_key = "m1",
+                                           .merchant_id = "shop",
+                                           .amount = Amount{10'000, "CNY"},
+                                           .pin = "246810"});
+  REQUIRE(paid.ok());
+  auto request = [&](const std::string& key, int64_t amount) {
+    return f.core.RequestRefund(f.alice, {.idempotency_key = key,
+                                          .payment_id = paid->payment_id,
+                                          .amount = Amount{amount, "CNY"},
+                                          .reason = "arrived broken"});
+  };
+  auto asked = request("q1", 3'000);
+  REQUIRE(asked.ok());
+  REQUIRE(asked->status == kRefundRequestRequested);
+  REQUIRE(asked->refund_payment_id.empty());
+  auto refund = [&](const std::string& key, std::optional<int64_t> amount,
+                    const std::string& request_id) {
+    std::optional<Amount> money;
+    if (amount) money = Amount{*amount, "CNY"};
+    return f.core.MerchantRefund(f.shop, {.idempotency_key = key,
+                                          .payment_id = paid->payment_id,
+                                          .amount = money,
+                                          .reason = "ok",
+                                          .reference = request_id,
+                                          .refund_request_id = request_id});
+  };
+  // An unknown request, or one of another payment, is refused and nothing moves.
+  RequireReason(refund("r0", 3'000, "not-a-request").status(), "REFUND_REQUEST_NOT_FOUND");
+  REQUIRE(f.core.GetAnyPayment(paid->payment_id)->refunded_minor == 0);
+
+  SECTION("the linked request becomes REFUNDED with the refund's id; a retry shows it") {
+    auto done = refund("r1", 3'000, asked->refund_request_id);
+    REQUIRE(done.ok());
+    auto now = request("q1", 3'000);
+    REQUIRE(now.ok());
+    REQUIRE(now->refund_request_id == asked->refund_request_id);
+    REQUIRE(now->status == kRefundRequestRefunded);
+    REQUIRE(now->refund_payment_id == done->refund.payment_id);
+    // The same request cannot be answered twice.
+    RequireReason(refund("r2", 1'000, asked->refund_request_id).status(), "INVALID_STATE");
+    // A request left when nothing remains to refund is answered by the refund that emptied it.
+    auto other = request("q2", 2'000);
+    REQUIRE(other->status == kRefundRequestRequested);
+    auto rest = refund("r3", std::nullopt, "");
+    REQUIRE(rest.ok());
+    REQUIRE(rest->original.status == PaymentStatus::kRefunded);
+    auto other_now = request("q2", 2'000);
+    REQUIRE(other_now->status == kRefundRequestRefunded);
+    REQUIRE(other_now->refund_payment_id == rest->refund.payment_id);
+    // A retry with the key of a request for another payment is refused.
+    auto paid2 = f.core.PayMerchant(f.alice, {.idempotency_key = "m2",
+                                              .merchant_id = "shop",
+                                              .amount = Amount{1'000, "CNY"},
+                                              .pin = "246810"});
+    RequireReason(
+        f.core
+            .RequestRefund(
+                f.alice, {.idempotency_key = "q1", .payment_id = paid2->payment_id, .reason = "x"})
+            .status(),
+        "IDEMPOTENCY_KEY_REUSED");
+  }
+  SECTION("a refund that fails leaves the request waiting, to be answered again") {
+    f.ledger.balances[AccountKey({AccountRef::Kind::kMerchant, "shop", "CNY"})] = 0;
+    RequireReason(refund("r1", 3'000, asked->refund_request_id).status(), "INSUFFICIENT_FUNDS");
+    auto still = request("q1", 3'000);
+    REQUIRE(still->status == kRefundRequestRequested);
+    REQUIRE(still->refund_payment_id.empty());
+    f.ledger.balances[AccountKey({AccountRef::Kind::kMerchant, "shop", "CNY"})] = 10'000;
+    auto done = refund("r2", 3'000, asked->refund_request_id);
+    REQUIRE(done.ok());
+    REQUIRE(request("q1", 3'000)->refund_payment_id == done->refund.payment_id);
+  }
+}
+
+TEST_CASE("a schedule run claimed by a worker that stopped is re-driven once after the lease") {
+  Fixture f;
+  REQUIRE(f.core
+              .CreateSchedule(f.alice, {.idempotency_key = "s1",
+                                        .to = {PayeeRef::By::kUserId, "bob"},
+                                        .amount = {1'000, "CNY"},
+                                        .cadence = Cadence::kDaily,
+                                        .starts_at = f.clock.Now(),
+                                        .pin = "246810"})
+              .ok());
+  // Worker A claims today's period and stops before paying.
+  auto claimed = f.store.ClaimDueRuns(f.clock.Now(), Fixture::Options().schedule_run_lease, 10);
+  REQUIRE(claimed->size() == 1);
+  REQUIRE(*f.core.RunDueSchedules() == 0);  // within the lease: nobody touches it
+  f.clock.Advance(Fixture::Options().schedule_run_lease);
+  REQUIRE(*f.core.RunDueSchedules() == 1);  // worker B re-drives it
+  REQUIRE(f.Balance("bob") == 1'000);
+  f.clock.Advance(Fixture::Options().schedule_run_lease);
+  REQUIRE(*f.core.RunDueSchedules() == 0);  // paid: never again
+  REQUIRE(f.Balance("bob") == 1'000);
 }
 
 TEST_CASE("schedules: each period runs exactly once, even with concurrent workers") {

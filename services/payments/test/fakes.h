@@ -327,7 +327,8 @@ class FakeStore final : public PaymentStore {
     return UsageLocked(user, kind, day_start);
   }
 
-  absl::StatusOr<InsertResult> ReserveRefund(const Payment& refund) override {
+  absl::StatusOr<InsertResult> ReserveRefund(const Payment& refund,
+                                             const std::string& refund_request_id) override {
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto& [id, p] : payments_) {
       if (p.owner_user_id == refund.owner_user_id && p.idempotency_key == refund.idempotency_key) {
@@ -340,6 +341,20 @@ class FakeStore final : public PaymentStore {
     }
     if (original.refunded_minor + refund.amount_minor > original.amount_minor) {
       return Precondition("REFUND_EXCEEDS_PAYMENT", "too much");
+    }
+    if (!refund_request_id.empty()) {
+      RefundRequestRecord* request = nullptr;
+      for (auto& r : refund_requests_) {
+        if (r.refund_request_id == refund_request_id &&
+            r.payment_id == refund.original_payment_id) {
+          request = &r;
+        }
+      }
+      if (request == nullptr) return NotFound("REFUND_REQUEST_NOT_FOUND", "no such request");
+      if (request->status != kRefundRequestRequested || !request->refund_payment_id.empty()) {
+        return Precondition("INVALID_STATE", "request decided or in progress");
+      }
+      request->refund_payment_id = refund.payment_id;
     }
     original.refunded_minor += refund.amount_minor;
     payments_[refund.payment_id] = refund;
@@ -366,7 +381,22 @@ class FakeStore final : public PaymentStore {
       } else if (original.refunded_minor == original.amount_minor) {
         ApplyLocked(original, {.to = PaymentStatus::kRefunded, .note = "refunded in full"}, now);
       }
+      const bool nothing_left =
+          refund.kind == PaymentKind::kReversal || original.refunded_minor == original.amount_minor;
+      for (auto& r : refund_requests_) {
+        if (r.status != kRefundRequestRequested) continue;
+        if (r.refund_payment_id == refund.payment_id ||
+            (nothing_left && r.payment_id == original.payment_id && r.refund_payment_id.empty())) {
+          r.status = kRefundRequestRefunded;
+          r.refund_payment_id = refund.payment_id;
+        }
+      }
     } else {
+      for (auto& r : refund_requests_) {
+        if (r.status == kRefundRequestRequested && r.refund_payment_id == refund.payment_id) {
+          r.refund_payment_id.clear();
+        }
+      }
       original.refunded_minor -= refund.amount_minor;
       ApplyLocked(refund,
                   {.to = PaymentStatus::kFailed,
@@ -490,7 +520,8 @@ class FakeStore final : public PaymentStore {
     }
     return n;
   }
-  absl::StatusOr<std::vector<ClaimedRun>> ClaimDueRuns(absl::Time now, int limit) override {
+  absl::StatusOr<std::vector<ClaimedRun>> ClaimDueRuns(absl::Time now, absl::Duration lease,
+                                                       int limit) override {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<ClaimedRun> out;
     for (auto& [id, s] : schedules_) {
@@ -500,9 +531,22 @@ class FakeStore final : public PaymentStore {
           s.status = ScheduleStatus::kCompleted;
           break;
         }
-        if (runs_.insert({id, s.next_run_at}).second) out.push_back({s, s.next_run_at});
+        if (runs_.insert({{id, s.next_run_at}, RunState{.claimed_at = now}}).second) {
+          out.push_back({s, s.next_run_at});
+        }
         s.next_run_at = NextPeriodStart(s.cadence, s.starts_at, s.next_run_at, zone_);
       }
+    }
+    for (auto& [run, state] : runs_) {
+      if (static_cast<int>(out.size()) >= limit) break;
+      const Schedule& s = schedules_.at(run.first);
+      if (s.status == ScheduleStatus::kCancelled || !state.payment_id.empty() ||
+          (state.completed && state.status != PaymentStatus::kPending) ||
+          state.claimed_at > now - lease) {
+        continue;
+      }
+      state.claimed_at = now;
+      out.push_back({s, run.second});
     }
     return out;
   }
@@ -510,6 +554,10 @@ class FakeStore final : public PaymentStore {
                            PaymentStatus status, const std::string& reason,
                            absl::Time now) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    RunState& run = runs_.at({id, period});
+    run.payment_id = payment;
+    run.status = status;
+    run.completed = true;
     Schedule& s = schedules_.at(id);
     s.last_period_start = period;
     s.last_ran_at = now;
@@ -521,6 +569,14 @@ class FakeStore final : public PaymentStore {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<std::optional<RefundRequestRecord>> FindRefundRequest(
+      const std::string& user_id, const std::string& key) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& existing : refund_requests_) {
+      if (existing.user_id == user_id && existing.idempotency_key == key) return existing;
+    }
+    return std::optional<RefundRequestRecord>();
+  }
   absl::StatusOr<RefundRequestRecord> InsertRefundRequest(const RefundRequestRecord& r) override {
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto& existing : refund_requests_) {
@@ -578,7 +634,13 @@ class FakeStore final : public PaymentStore {
   std::map<std::string, BankCard> cards_;
   std::map<std::string, PinState> pins_;
   std::map<std::string, Schedule> schedules_;
-  std::set<std::pair<std::string, absl::Time>> runs_;
+  struct RunState {
+    absl::Time claimed_at;
+    std::string payment_id;
+    PaymentStatus status = PaymentStatus::kPending;
+    bool completed = false;
+  };
+  std::map<std::pair<std::string, absl::Time>, RunState> runs_;
   std::vector<RefundRequestRecord> refund_requests_;
 };
 

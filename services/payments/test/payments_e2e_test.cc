@@ -307,15 +307,31 @@ TEST_CASE("e2e: register, top up, pay a person and a merchant, refund, withdraw;
   REQUIRE_OK(suite.payments->PayMerchant(suite.As(alice).get(), pay, &paid));
   REQUIRE(paid.payment().status() == pay_pb::PAYMENT_STATUS_SUCCEEDED);
   REQUIRE(paid.payment().order_ref() == "order-e2e");
+  // Alice asks for a refund of one item; the shop's refund answers that request.
+  pay_pb::RequestRefundRequest ask;
+  ask.set_idempotency_key("ask-1");
+  ask.set_payment_id(paid.payment().payment_id());
+  SetMoney(ask.mutable_amount(), 500);
+  ask.set_reason("one item arrived broken");
+  pay_pb::RequestRefundResponse asked;
+  REQUIRE_OK(suite.payments->RequestRefund(suite.As(alice).get(), ask, &asked));
+  REQUIRE(asked.refund_request().status() == pay_pb::REFUND_REQUEST_STATUS_REQUESTED);
   pay_pb::RefundPaymentRequest refund;
   refund.set_idempotency_key("refund-1");
   refund.set_payment_id(paid.payment().payment_id());
   SetMoney(refund.mutable_amount(), 500);
   refund.set_reason("one item returned");
+  refund.set_refund_request_id(asked.refund_request().refund_request_id());
   pay_pb::RefundPaymentResponse refunded;
   REQUIRE_OK(suite.merchant->RefundPayment(suite.As(shop).get(), refund, &refunded));
   REQUIRE(refunded.refund().status() == pay_pb::PAYMENT_STATUS_SUCCEEDED);
   REQUIRE(refunded.original().refunded_amount().amount_minor() == 500);
+  pay_pb::RequestRefundResponse answered;
+  REQUIRE_OK(suite.payments->RequestRefund(suite.As(alice).get(), ask, &answered));
+  REQUIRE(answered.refund_request().refund_request_id() ==
+          asked.refund_request().refund_request_id());
+  REQUIRE(answered.refund_request().status() == pay_pb::REFUND_REQUEST_STATUS_REFUNDED);
+  REQUIRE(answered.refund_request().refund_payment_id() == refunded.refund().payment_id());
 
   // Bob withdraws ¥100: PENDING with an arrival time, then SUCCEEDED with the ¥0.10 fee.
   pay_pb::WithdrawRequest withdraw;

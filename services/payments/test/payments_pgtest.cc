@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "services/payments/core/errors.h"
+#include "services/payments/core/fees.h"
 #include "services/payments/core/payments_core.h"
 #include "services/payments/core/simulated_bank.h"
 #include "services/payments/schema/migrations.h"
@@ -172,6 +173,141 @@ TEST_CASE("pg: two workers claim each schedule period exactly once") {
       "INSERT INTO schedule_runs (schedule_id, period_start, claimed_at) SELECT schedule_id, "
       "period_start, now() FROM schedule_runs LIMIT 1");
   REQUIRE(dup.status().code() == absl::StatusCode::kAlreadyExists);
+}
+
+TEST_CASE("pg: a schedule run claimed by a worker that crashed is re-driven once by another") {
+  PgFixture f;
+  std::vector<std::string> schedule_ids;
+  for (int i = 0; i < 4; ++i) {
+    auto created = f.core->CreateSchedule(f.alice, {.idempotency_key = "s" + std::to_string(i),
+                                                    .to = {PayeeRef::By::kUserId, "bob"},
+                                                    .amount = {100, "CNY"},
+                                                    .cadence = Cadence::kDaily,
+                                                    .starts_at = f.clock.Now(),
+                                                    .pin = "246810"});
+    REQUIRE(created.ok());
+    schedule_ids.push_back(created->schedule_id);
+  }
+  const absl::Duration lease = CoreOptions().schedule_run_lease;
+  // Worker A claims today's four periods and crashes before paying any of them.
+  auto claimed = f.store->ClaimDueRuns(f.clock.Now(), lease, 10);
+  REQUIRE(claimed.ok());
+  REQUIRE(claimed->size() == 4);
+  REQUIRE(f.Count("SELECT count(*) FROM schedule_runs WHERE payment_id = ''") == 4);
+  // The owner cancels one schedule meanwhile: its orphaned run is not paid.
+  REQUIRE(f.core->CancelSchedule("alice", schedule_ids[3]).ok());
+
+  // Worker B (its own pool and store) and worker A restarted, both running.
+  std::unique_ptr<pg::Pool> other_pool = f.schema.NewPool(4);
+  PgPaymentStore other_store(*other_pool, f.outbox, absl::UTCTimeZone());
+  CoreOptions options;
+  options.qr_key = std::string(32, 'k');
+  PaymentsCore other(other_store, f.ledger, f.auth, f.risk, f.bank, f.clock, f.ids, options);
+  auto both = [&] {
+    std::atomic<int> handled{0};
+    std::thread a([&] {
+      for (int i = 0; i < 3; ++i) handled += f.core->RunDueSchedules(2).value_or(0);
+    });
+    std::thread b([&] {
+      for (int i = 0; i < 3; ++i) handled += other.RunDueSchedules(2).value_or(0);
+    });
+    a.join();
+    b.join();
+    return handled.load();
+  };
+  f.clock.Advance(lease - absl::Seconds(1));
+  REQUIRE(both() == 0);  // within the lease the runs are still A's
+  REQUIRE(f.Balance("bob") == 0);
+  f.clock.Advance(absl::Seconds(1));
+  REQUIRE(both() == 3);  // re-driven: each exactly once, by A or B
+  REQUIRE(f.Balance("bob") == 300);
+  REQUIRE(f.Count("SELECT count(*) FROM payments WHERE kind = 1 AND status = 3") == 3);
+  REQUIRE(f.Count("SELECT count(*) FROM payments WHERE idempotency_key LIKE 'schedule:%'") == 3);
+  REQUIRE(f.Count("SELECT count(*) FROM schedule_runs WHERE payment_id <> '' AND completed_at "
+                  "IS NOT NULL AND status = 3") == 3);
+  REQUIRE(f.Count("SELECT count(*) FROM schedules WHERE last_status = 3") == 3);
+  // Later rounds (still today) find nothing more to pay.
+  f.clock.Advance(lease);
+  REQUIRE(both() == 0);
+  REQUIRE(f.Balance("bob") == 300);
+  REQUIRE(f.Count("SELECT count(*) FROM schedule_runs WHERE payment_id = ''") == 1);  // cancelled
+}
+
+TEST_CASE("pg: a reversal returns the fee; refund requests are linked to the merchant's refund") {
+  PgFixture f;
+  CoreOptions options;
+  options.qr_key = std::string(32, 'k');
+  options.fees = *FeeTable::Parse("merchant:100:0:0,withdrawal:10:10:0");
+  PaymentsCore core(*f.store, f.ledger, f.auth, f.risk, f.bank, f.clock, f.ids, options);
+  const AccountRef fees{AccountRef::Kind::kFeeRevenue, "", "CNY"};
+  auto paid = core.PayMerchant(f.alice, {.idempotency_key = "m1",
+                                         .merchant_id = "shop",
+                                         .amount = Amount{10'000, "CNY"},
+                                         .pin = "246810"});
+  REQUIRE(paid.ok());
+  REQUIRE(paid->fee_minor == 100);
+  REQUIRE(f.ledger.Balance(fees) == 100);
+  auto q1 = core.RequestRefund(f.alice, {.idempotency_key = "q1",
+                                         .payment_id = paid->payment_id,
+                                         .amount = Amount{3'000, "CNY"},
+                                         .reason = "broken"});
+  REQUIRE(q1.ok());
+  Caller shop{.user_id = "shop"};
+  // Four concurrent refunds answer the same request: exactly one is linked to it.
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  std::mutex ids_mutex;
+  std::string linked_refund;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = core.MerchantRefund(shop, {.idempotency_key = "r" + std::to_string(i),
+                                          .payment_id = paid->payment_id,
+                                          .amount = Amount{1'000, "CNY"},
+                                          .reason = "ok",
+                                          .refund_request_id = q1->refund_request_id});
+      if (r.ok()) {
+        ++ok;
+        std::lock_guard<std::mutex> lock(ids_mutex);
+        linked_refund = r->refund.payment_id;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  REQUIRE(ok == 1);
+  REQUIRE(f.Count("SELECT count(*) FROM refund_requests WHERE status = 2 AND "
+                  "refund_payment_id = '" +
+                  linked_refund + "'") == 1);
+  auto q1_now = core.RequestRefund(f.alice, {.idempotency_key = "q1",
+                                             .payment_id = paid->payment_id,
+                                             .amount = Amount{3'000, "CNY"},
+                                             .reason = "broken"});
+  REQUIRE(q1_now->status == kRefundRequestRefunded);
+  REQUIRE(q1_now->refund_payment_id == linked_refund);
+  auto q2 = core.RequestRefund(f.alice, {.idempotency_key = "q2",
+                                         .payment_id = paid->payment_id,
+                                         .reason = "never mind, everything"});
+  REQUIRE(q2->status == kRefundRequestRequested);
+
+  // Staff reverse the rest: amount and fee back in one linked ledger batch; the waiting request
+  // is answered by the reversal.
+  const int calls_before = f.ledger.applied_calls;
+  auto reversed = core.StaffReverse(
+      {.user_id = "agent-1"},
+      {.idempotency_key = "v1", .payment_id = paid->payment_id, .reason = "merchant fraud"});
+  REQUIRE(reversed.ok());
+  REQUIRE(f.ledger.applied_calls == calls_before + 1);
+  REQUIRE(reversed->refund.amount_minor == 9'000);
+  REQUIRE(reversed->refund.fee_minor == 100);
+  REQUIRE(reversed->original.status == PaymentStatus::kReversed);
+  REQUIRE(f.ledger.Balance(fees) == 0);
+  REQUIRE(f.Balance("alice") == 10'000'000);
+  REQUIRE(f.Count("SELECT fee_minor FROM payments WHERE kind = 6") == 100);
+  auto q2_now = core.RequestRefund(f.alice, {.idempotency_key = "q2",
+                                             .payment_id = paid->payment_id,
+                                             .reason = "never mind, everything"});
+  REQUIRE(q2_now->status == kRefundRequestRefunded);
+  REQUIRE(q2_now->refund_payment_id == reversed->refund.payment_id);
+  REQUIRE(f.Count("SELECT count(*) FROM refund_requests WHERE status = 1") == 0);
 }
 
 TEST_CASE("pg: the card table never holds a card number") {
