@@ -14,6 +14,7 @@
 #include "services/ledger/storage/hold_sweeper.h"
 #include "services/ledger/storage/pg_store.h"
 #include "uwallet/events/events.h"
+#include "uwallet/service/metrics.h"
 #include "uwallet/service/runtime.h"
 
 namespace uwallet::ledger {
@@ -138,7 +139,8 @@ int Main(int argc, char** argv) {
                 std::make_shared<LedgerAdminGrpc>(deps)};
           },
           .start_background =
-              [](service::Runtime&) {
+              [](service::Runtime& runtime) {
+                ledger_app->relay.OnPublished(service::EventMetrics(*runtime.server->metrics()));
                 ledger_app->relay.Start();
                 ledger_app->sweeper.Start();
                 return absl::OkStatus();
