@@ -63,3 +63,54 @@ export function uniqueEmail(tag) {
 }
 
 export { createClient };
+
+// The google.rpc.ErrorInfo metadata of a failed call ({ attempts_left: "4" }), or {}.
+export function metadataOf(error) {
+  const err = ConnectError.from(error);
+  const infos = err.findDetails(ErrorInfoSchema);
+  return infos.length > 0 ? { ...infos[0].metadata } : {};
+}
+
+// Signs in from `device`. When auth answers with a second-factor challenge for a new device
+// (SECOND_FACTOR_METHOD_CONTACT_CODE, a code sent to the verified contact), completes it with the
+// sign-in code from the dev mailbox. Other tests may sign the same account in at the same time
+// (the bootstrap admin), so the newest few sign-in codes are tried (5 tries per challenge).
+// Returns { token, session, challenged }.
+export async function signInCompletingChallenge(auth, mailbox, { identifier, password, device }) {
+  const login = await auth.login({ identifier, password, device });
+  if (login.result.case === "session") {
+    return { token: login.result.value.token, session: login.result.value, challenged: false };
+  }
+  if (login.result.case !== "challenge") throw new Error(`sign-in of ${identifier}: no session and no challenge`);
+  const { challengeId } = login.result.value;
+  const tried = new Set();
+  for (let round = 0; round < 50 && tried.size < 4; round++) {
+    const { messages } = await mailbox.listMessages({ destination: identifier, pageSize: 20 });
+    const codes = messages.filter((m) => m.templateName === "login_challenge" && m.code && !tried.has(m.code));
+    for (const { code } of codes.slice(0, 4 - tried.size)) {
+      tried.add(code);
+      try {
+        const { session } = await auth.completeSecondFactor({ challengeId, factor: { case: "contactCode", value: code } });
+        return { token: session.token, session, challenged: true };
+      } catch (e) {
+        if (reasonOf(e) !== "CODE_INVALID") throw e;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`sign-in of ${identifier}: no sign-in code from the mailbox completed the challenge`);
+}
+
+// Calls `fn` again while it fails with RATE_LIMITED, sleeping the retry_after_s the error carries
+// in its ErrorInfo metadata (at most `maxWaits` times).
+export async function retryRateLimited(fn, maxWaits = 3) {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (reasonOf(e) !== "RATE_LIMITED" || i >= maxWaits) throw e;
+      const seconds = Number(metadataOf(e).retry_after_s ?? "60");
+      await new Promise((r) => setTimeout(r, (Math.min(seconds, 65) + 1) * 1000));
+    }
+  }
+}
