@@ -4,7 +4,7 @@ import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { AuthAdminService, AuthService } from "./gen/uwallet/auth/v1/auth_pb";
 import { DevMailboxService } from "./gen/uwallet/devtools/v1/devtools_pb";
-import { FraudService } from "./gen/uwallet/fraud/v1/fraud_pb";
+import { FraudAnalystService, FraudService } from "./gen/uwallet/fraud/v1/fraud_pb";
 import { GatewayService } from "./gen/uwallet/gateway/v1/gateway_pb";
 import { LedgerService } from "./gen/uwallet/ledger/v1/ledger_pb";
 import { PaymentsService } from "./gen/uwallet/payments/v1/payments_pb";
@@ -72,6 +72,7 @@ export const api = {
   authAdmin: createClient(AuthAdminService, transport),
   mailbox: createClient(DevMailboxService, transport),
   fraud: createClient(FraudService, transport),
+  fraudAnalyst: createClient(FraudAnalystService, transport),
   gateway: createClient(GatewayService, transport),
   ledger: createClient(LedgerService, transport),
   payments: createClient(PaymentsService, transport),
@@ -87,4 +88,11 @@ export function idempotencyKey(): string {
 export async function devMailboxCode(destination: string): Promise<string> {
   const { messages } = await api.mailbox.listMessages({ destination, pageSize: 20 });
   return messages.find((m) => m.code)?.code ?? "";
+}
+
+// Where a signed-in person starts: customers at home, agents and admins at the desk, analysts at
+// the risk cases.
+export function startPage(s: SessionState | null): string {
+  if (!isStaff(s)) return "home";
+  return s!.roles.some((r) => r === Role.AGENT || r === Role.ADMIN) ? "desk" : "risk";
 }

@@ -19,6 +19,8 @@ const wait = (m: Meta) => {
   return Number.isFinite(s) && s > 0 ? Math.ceil(s) : 0;
 };
 
+const attemptsLeft = (m: Meta) => (m.attempts_left === "1" ? "1 attempt left." : `${m.attempts_left} attempts left.`);
+
 const zh: Table = {
   INVALID_FIELD: (m) => (m.field ? `“${m.field}”填写得不对，请检查后再试。` : "有一项填写得不对，请检查后再试。"),
   AMOUNT_INVALID: () => "金额不正确：必须大于 0，且不超过上限。",
@@ -93,7 +95,7 @@ const en: Table = {
   ACCOUNT_FROZEN: () => "This account is frozen: no sign-in or payments for now. Please contact support.",
   SESSION_EXPIRED: () => "Your session has ended. Please sign in again.",
   SIGN_IN_REQUIRED: () => "Please sign in first.",
-  CODE_INVALID: (m) => (m.attempts_left ? `That code is not right. ${m.attempts_left} attempts left.` : "That code is not right."),
+  CODE_INVALID: (m) => (m.attempts_left ? `That code is not right. ${attemptsLeft(m)}` : "That code is not right."),
   CODE_EXPIRED: () => "That code has expired or was already used. Ask for a new one.",
   PASSWORD_TOO_WEAK: (m) => (m.rule === "common" ? "That password is too common. Choose another." : "The password needs 8 to 128 characters."),
   CONTACT_ALREADY_REGISTERED: () => "This phone or email is already registered. Sign in instead.",
@@ -106,7 +108,7 @@ const en: Table = {
   INSUFFICIENT_FUNDS: () => "Not enough money in your wallet.",
   ACCOUNT_NOT_FOUND: () => "That wallet account does not exist.",
   SAME_ACCOUNT: () => "You cannot move money to the same account.",
-  WRONG_PIN: (m) => (m.attempts_left ? `Wrong payment PIN. ${m.attempts_left} attempts left.` : "Wrong payment PIN."),
+  WRONG_PIN: (m) => (m.attempts_left ? `Wrong payment PIN. ${attemptsLeft(m)}` : "Wrong payment PIN."),
   PIN_LOCKED: (m) =>
     m.locked_until ? `Too many wrong PINs: payments are paused until ${when(m, "locked_until")}.` : "Too many wrong PINs: payments are paused for a while.",
   PIN_NOT_SET: () => "You have not set a payment PIN yet. Set one first.",
@@ -198,3 +200,11 @@ export function reasonName(error: unknown): string {
 }
 
 export const knownReasons = Object.keys(en);
+
+// True when the call may not have reached a decision (network, timeout, service down): a retry
+// must reuse the idempotency key. Any other failure is final for that key, so a new attempt (after
+// fixing the PIN, say) needs a new key.
+export function isTransient(error: unknown): boolean {
+  const code = ConnectError.from(error).code;
+  return code === Code.Unavailable || code === Code.DeadlineExceeded || code === Code.Unknown || code === Code.Canceled;
+}

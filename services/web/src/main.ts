@@ -1,7 +1,7 @@
 import "./style.css";
 import { h, clear } from "./dom";
 import { t, lang, setLang, type Key } from "./i18n";
-import { api, session, saveSession, isStaff } from "./api";
+import { api, session, saveSession, isStaff, startPage } from "./api";
 import { Role } from "./gen/uwallet/common/v1/common_pb";
 import { current, go, type Cleanup, type Page } from "./router";
 import { signInPage, signUpPage, verifyPage, forgotPage, stolenPage } from "./pages/auth";
@@ -10,6 +10,10 @@ import { helpPage, ticketsPage, ticketPage } from "./pages/help";
 import { pinPage } from "./pages/pin";
 import { securityPage } from "./pages/security";
 import { deskPage, deskTicketPage, customerPage } from "./pages/staff";
+import { cardsPage, txPage } from "./pages/money";
+import { knowledgePage } from "./pages/knowledge";
+import { statsPage } from "./pages/stats";
+import { riskPage, riskCasePage, rulesPage } from "./pages/risk";
 
 interface Route {
   page: Page;
@@ -38,6 +42,13 @@ const routes: Record<string, Route> = {
   desk: { page: deskPage, auth: "staff" },
   "desk-ticket": { page: deskTicketPage, auth: "staff" },
   customer: { page: customerPage, auth: "staff" },
+  cards: { page: cardsPage, auth: "user" },
+  tx: { page: txPage, auth: "user" },
+  knowledge: { page: knowledgePage, auth: "staff" },
+  stats: { page: statsPage, auth: "staff" },
+  risk: { page: riskPage, auth: "staff" },
+  "risk-case": { page: riskCasePage, auth: "staff" },
+  rules: { page: rulesPage, auth: "staff" },
 };
 
 const app = document.getElementById("app")!;
@@ -47,13 +58,19 @@ function navItems(): Array<[string, Key]> {
   const s = session();
   if (!s) return [["/signin", "signIn"], ["/signup", "signUp"], ["/help", "help"], ["/stolen", "stolen"]];
   const items: Array<[string, Key]> = [
-    ["/home", "home"], ["/topup", "topUp"], ["/transfer", "transfer"], ["/pay", "payQr"], ["/withdraw", "withdraw"], ["/history", "history"],
+    ["/home", "home"], ["/topup", "topUp"], ["/transfer", "transfer"], ["/pay", "payQr"], ["/withdraw", "withdraw"], ["/history", "history"], ["/cards", "cards"],
     ["/help", "help"], ["/tickets", "tickets"], ["/alerts", "alerts"], ["/sessions", "sessions"], ["/security", "twoFactor"], ["/stolen", "stolen"],
   ];
   if (!isStaff(s)) return items;
-  // Staff accounts (no customer role) have no wallet: the desk and help only.
-  if (!s.roles.includes(Role.CUSTOMER)) return [["/desk", "desk"], ["/help", "help"]];
-  return [["/desk", "desk"], ...items];
+  // Staff pages by role: agents (and admins) the desk, knowledge and stats; analysts (and admins)
+  // risk cases and rules. Staff accounts (no customer role) have no wallet.
+  const staff: Array<[string, Key]> = [];
+  const agent = s.roles.includes(Role.AGENT) || s.roles.includes(Role.ADMIN);
+  const analyst = s.roles.includes(Role.ANALYST) || s.roles.includes(Role.ADMIN);
+  if (agent) staff.push(["/desk", "desk"], ["/knowledge", "knowledge"], ["/stats", "stats"]);
+  if (analyst) staff.push(["/risk", "risk"], ["/rules", "rules"]);
+  if (!s.roles.includes(Role.CUSTOMER)) return [...staff, ["/help", "help"]];
+  return [...staff, ...items];
 }
 
 function layout(active: string): HTMLElement {
@@ -132,7 +149,7 @@ async function render(): Promise<void> {
   const { path, q } = current();
   const s = session();
   let name = path[0] ?? "";
-  if (!name) name = s ? (isStaff(s) ? "desk" : "home") : "signin";
+  if (!name) name = s ? (startPage(s)) : "signin";
   const route = routes[name];
   clear(app);
   app.appendChild(layout(name));
@@ -148,7 +165,7 @@ async function render(): Promise<void> {
     main.appendChild(h("p", { class: "status error", role: "alert" }, t("staffOnly")));
     return;
   }
-  if (route.auth === "anon" && s) return go(isStaff(s) ? "/desk" : "/home");
+  if (route.auth === "anon" && s) return go(`/${startPage(s)}`);
   try {
     cleanup = await route.page(main, q, path.slice(1));
   } catch (e) {

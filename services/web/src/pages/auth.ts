@@ -2,7 +2,7 @@
 // stolen-account switch.
 import { h, field, statusLine, textarea } from "../dom";
 import { t, lang } from "../i18n";
-import { api, device, devMailboxCode, saveSession, session, idempotencyKey, isStaff } from "../api";
+import { api, device, devMailboxCode, saveSession, session, idempotencyKey, startPage } from "../api";
 import { go, link } from "../router";
 import { showError, title, card } from "../ui";
 import { CodePurpose, SecondFactorMethod, type Session } from "../gen/uwallet/auth/v1/auth_pb";
@@ -18,7 +18,7 @@ async function startSession(s: Session, next: string | null): Promise<void> {
     // the profile is a nicety here; home shows what is unavailable
   }
   const st = session();
-  go(next ? `/${next}` : isStaff(st) ? "/desk" : "/home");
+  go(next ? `/${next}` : `/${startPage(st)}`);
 }
 
 // A "get the code from the dev mailbox" button, shown only when the suite runs with the dev

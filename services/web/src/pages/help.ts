@@ -106,7 +106,8 @@ export function messageItem(m: TicketMessage, mine: AuthorKind): HTMLElement {
     : m.authorKind === AuthorKind.SYSTEM ? t("system")
     : (m.authorDisplayName || t("customer"));
   return h("li", { class: `msg ${m.authorKind === mine ? "mine" : "theirs"}${m.internalNote ? " note" : ""}`, "data-message-id": m.messageId },
-    h("small", { class: "muted" }, `${who} · ${ts(m.createdAt)}${m.internalNote ? ` · ${t("internalNote")}` : ""}`), h("p", null, m.body));
+    h("small", { class: "muted" }, `${who} · ${ts(m.createdAt)}${m.internalNote ? ` · ${t("internalNote")}` : ""}`), h("p", null, m.body),
+    m.attachments.length ? h("ul", { class: "files", "aria-label": t("attachments") }, ...m.attachments.map((a) => h("li", { class: "muted file" }, a.fileName))) : null);
 }
 
 export async function ticketPage(root: HTMLElement, _q: URLSearchParams, path: string[]): Promise<() => void> {

@@ -1,10 +1,12 @@
-// Two-step verification (TOTP): enrol with the secret (manual entry or the otpauth link), confirm
+// Two-step verification (TOTP): enrol by scanning the QR code of the otpauth URI (or the secret
+// typed in, or the otpauth link), confirm
 // with a code, keep the recovery codes; or turn it off with a code.
 import { h, field, statusLine } from "../dom";
 import { t } from "../i18n";
 import { api } from "../api";
 import { showError, title, card } from "../ui";
 import { ts } from "./wallet";
+import { qrSvg } from "../qr";
 
 export async function securityPage(root: HTMLElement): Promise<void> {
   const status = statusLine();
@@ -44,6 +46,7 @@ export async function securityPage(root: HTMLElement): Promise<void> {
       const code = field(t("code"), { name: "code", type: "text", inputmode: "numeric", autocomplete: "one-time-code", required: true, maxlength: 6 }, t("codeHint"));
       const form = h("form", { class: "form", "data-testid": "totp-confirm" },
         h("p", null, t("twoFactorScan")),
+        h("figure", { class: "qr-box", "data-testid": "totp-qr" }, qrSvg(res.otpauthUri, t("twoFactorQr"))),
         h("p", null, h("a", { href: res.otpauthUri }, t("twoFactorLink"))),
         h("p", null, `${t("twoFactorSecret")}: `, h("code", { "data-testid": "totp-secret", class: "secret" }, res.secret)),
         res.expiresAt ? h("p", { class: "muted" }, `${t("confirmBefore")}: ${ts(res.expiresAt)}`) : null,

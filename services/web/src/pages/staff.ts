@@ -1,13 +1,15 @@
 // Staff desk (agents, analysts, admins): ticket queue, a ticket with reply / internal note, the
 // customer 360 panel with unlock / freeze / unfreeze (reason required, audited).
 import { h, field, select, statusLine, textarea } from "../dom";
-import { t, tk } from "../i18n";
-import { api } from "../api";
+import { t, tk, lang } from "../i18n";
+import { api, idempotencyKey, session } from "../api";
 import { link } from "../router";
 import { showError, title, card, enumName } from "../ui";
-import { ticketRow, ts, money } from "./wallet";
+import { slaBadge, ticketRow, ts, money } from "./wallet";
 import { messageItem } from "./help";
-import { AuthorKind, AssignmentFilter, TicketStatus, TicketStatusSchema, type TicketMessage } from "../gen/uwallet/support/v1/support_pb";
+import { AuthorKind, AssignmentFilter, DisputeDecision, DisputeDecisionSchema, DisputeStatus, DisputeStatusSchema, DisputeReasonSchema, TicketStatus, TicketStatusSchema, type Dispute, type TextModule, type TicketMessage } from "../gen/uwallet/support/v1/support_pb";
+import { formatMoney, parseAmount } from "../money";
+import { CURRENCY } from "./wallet";
 import { PaymentStatusSchema } from "../gen/uwallet/payments/v1/payments_pb";
 import { IdentityCheckMethod, IdentityCheckMethodSchema, UserStatus } from "../gen/uwallet/auth/v1/auth_pb";
 
@@ -72,13 +74,17 @@ export async function deskTicketPage(root: HTMLElement, _q: URLSearchParams, pat
   const list = h("ol", { class: "chat", "data-testid": "agent-chat", "aria-live": "polite" });
   const body = textarea(t("reply"), "reply", { required: true });
   const note = h("input", { type: "checkbox", id: "internal-note" });
-  const form = h("form", { class: "form" }, body.wrap, h("div", { class: "check" }, note, h("label", { for: "internal-note" }, t("internalNote"))),
+  const modules = textModulePicker(body.input, () => ({ "customer.name": customerName, "ticket.id": id, "agent.name": session()?.displayName ?? "" }));
+  const form = h("form", { class: "form" }, modules.wrap, body.wrap, h("div", { class: "check" }, note, h("label", { for: "internal-note" }, t("internalNote"))),
     h("button", { type: "submit" }, t("send")));
+  let customerName = "";
+  const disputeSlot = h("div", { "data-testid": "dispute-panel" });
+  let disputeShown = "";
   const assign = h("button", { type: "button", class: "secondary" }, t("assignToMe"));
   const stSel = select(t("setStatus"), "status", TicketStatusSchema.values.filter((v) => v.number !== 0).map((v) => [String(v.number), tk(`ticketStatus_${v.name.replace("TICKET_STATUS_", "")}`, "ticketStatus_UNSPECIFIED")]));
   const stBtn = h("button", { type: "button", class: "secondary" }, t("setStatus"));
   const customer = h("p");
-  root.append(heading, card(meta, customer, list, form, status), card(h("div", { class: "row" }, assign), h("div", { class: "row" }, stSel.wrap, stBtn)),
+  root.append(heading, card(meta, customer, list, form, status), disputeSlot, card(h("div", { class: "row" }, assign), h("div", { class: "row" }, stSel.wrap, stBtn)),
     h("p", { class: "links" }, link("/desk", t("back"))));
   const seen = new Set<string>();
   const add = (m: TicketMessage) => {
@@ -93,10 +99,19 @@ export async function deskTicketPage(root: HTMLElement, _q: URLSearchParams, pat
       heading.textContent = tkt?.subject || t("chat");
       const st = enumName(TicketStatusSchema, tkt?.status ?? 0, "TICKET_STATUS_");
       meta.replaceChildren(h("span", { class: "badge" }, tk(`ticketStatus_${st}`, "ticketStatus_UNSPECIFIED")),
-        tkt?.slaBreached ? h("span", { class: "badge danger" }, t("slaBreached")) : "",
+        (tkt && slaBadge(tkt)) || "",
         h("small", { class: "muted" }, ` ${t("createdAt")}: ${ts(tkt?.createdAt)}`));
       if (tkt?.userId) customer.replaceChildren(link(`/customer/${tkt.userId}`, t("openCustomer")));
+      customerName = res.messages.find((m) => m.authorKind === AuthorKind.CUSTOMER)?.authorDisplayName ?? customerName;
       res.messages.forEach(add);
+      // The dispute panel is drawn when the dispute first shows up or changes state, not on every
+      // re-read (the agent may be typing in it).
+      const d = tkt?.dispute;
+      const key = d ? `${d.disputeId}:${d.status}` : "";
+      if (key !== disputeShown) {
+        disputeShown = key;
+        disputeSlot.replaceChildren(d ? disputePanel(id, d, res.messages, load) : "");
+      }
     } catch (e) {
       showError(status, e);
     }
@@ -104,7 +119,8 @@ export async function deskTicketPage(root: HTMLElement, _q: URLSearchParams, pat
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
-      const res = await api.agent.reply({ ticketId: id, body: body.input.value, internalNote: note.checked });
+      const res = await api.agent.reply({ ticketId: id, body: body.input.value, internalNote: note.checked, textModuleId: modules.usedId() });
+      modules.reset();
       if (res.message) add(res.message);
       body.input.value = "";
       note.checked = false;
@@ -195,4 +211,95 @@ function actions(userId: string, locked: boolean, frozen: boolean, reload: () =>
   const freeze = h("button", { type: "button", class: "danger", "data-testid": "freeze", disabled: frozen, onclick: run((r) => api.authAdmin.freezeUser({ userId, reason: r })) }, t("freeze"));
   const unfreeze = h("button", { type: "button", "data-testid": "unfreeze", disabled: !frozen, onclick: run((r, m) => api.authAdmin.unfreezeUser({ userId, reason: r, identityCheck: { method: m } })) }, t("unfreeze"));
   return h("div", { class: "form" }, reason.wrap, method.wrap, h("div", { class: "row" }, unlock, freeze, unfreeze));
+}
+
+// Text modules in the reply box: a picker, and "::shortcut" + space typed in the box. Placeholders
+// ({{customer.name}}, {{ticket.id}}, {{agent.name}}) are filled in; the agent edits before sending.
+function textModulePicker(box: HTMLTextAreaElement, values: () => Record<string, string>): { wrap: HTMLElement; usedId(): string; reset(): void } {
+  let modules: TextModule[] = [];
+  let used = "";
+  const pick = select(t("insertModule"), "textModule", [["", "—"]]);
+  const fill = (m: TextModule) => m.body.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (all, k: string) => values()[k] || all);
+  const insert = (m: TextModule, replace?: string) => {
+    const text = fill(m);
+    box.value = replace !== undefined ? box.value.replace(replace, text) : box.value ? `${box.value}\n${text}` : text;
+    used = m.textModuleId;
+    box.focus();
+  };
+  pick.input.addEventListener("change", () => {
+    const m = modules.find((x) => x.textModuleId === pick.input.value);
+    if (m) insert(m);
+    pick.input.value = "";
+  });
+  box.addEventListener("input", () => {
+    const m = box.value.match(/(::[\w-]+)\s$/);
+    if (!m) return;
+    const mod = modules.find((x) => x.shortcut === m[1]);
+    if (mod) insert(mod, m[0]);
+  });
+  api.agent.listTextModules({ locale: "", query: "" }).then((res) => {
+    modules = [...res.textModules].sort((a, b) => Number(b.locale === lang()) - Number(a.locale === lang()));
+    pick.input.append(...modules.map((m) => h("option", { value: m.textModuleId }, `${m.name} (${m.shortcut}, ${m.locale})`)));
+  }, () => pick.wrap.setAttribute("hidden", ""));
+  const wrap = h("div", { class: "modules" }, pick.wrap, h("small", { class: "hint" }, t("moduleShortcutHint")));
+  return { wrap, usedId: () => used, reset: () => { used = ""; } };
+}
+
+// A dispute on its ticket: what is disputed, the evidence (images shown inline), and the decision
+// (refund in full / in part / reject) with a note the customer sees.
+function disputePanel(ticketId: string, d: Dispute, messages: TicketMessage[], reload: () => Promise<void>): HTMLElement {
+  const status = statusLine();
+  status.setAttribute("data-testid", "dispute-resolve-status");
+  const st = enumName(DisputeStatusSchema, d.status, "DISPUTE_STATUS_");
+  const files = messages.flatMap((m) => m.attachments);
+  const gallery = h("ul", { class: "list attachments", "data-testid": "evidence" }, ...files.map((a) => {
+    const view = h("button", { type: "button", class: "link-button" }, t("showAttachment"));
+    const li = h("li", null, h("span", null, `${a.fileName} (${a.contentType}, ${Math.ceil(Number(a.sizeBytes) / 1024)} KB) `), view);
+    view.addEventListener("click", async () => {
+      try {
+        const res = await api.support.getAttachment({ attachmentId: a.attachmentId });
+        const url = URL.createObjectURL(new Blob([res.content.slice()], { type: res.attachment?.contentType || a.contentType }));
+        li.append(a.contentType.startsWith("image/") ? h("img", { src: url, alt: a.fileName, class: "evidence" }) : h("a", { href: url, download: a.fileName }, a.fileName));
+        view.remove();
+      } catch (e) {
+        showError(status, e);
+      }
+    });
+    return li;
+  }));
+  const facts = h("dl", { class: "summary" },
+    h("dt", null, t("status")), h("dd", { "data-testid": "dispute-state" }, tk(`ds_${st}`, "ds_UNSPECIFIED")),
+    h("dt", null, t("disputeReason")), h("dd", null, tk(`dr_${enumName(DisputeReasonSchema, d.reason, "DISPUTE_REASON_")}`, "none")),
+    h("dt", null, t("disputedAmount")), h("dd", null, money(d.disputedAmount)),
+    d.refundedAmount?.amountMinor ? [h("dt", null, t("refunded")), h("dd", null, money(d.refundedAmount))] : null);
+  const parts: Array<HTMLElement> = [h("h2", null, t("disputeTitle")), facts, h("h3", null, t("attachments")), files.length ? gallery : h("p", { class: "muted" }, t("none"))];
+  if (d.status === DisputeStatus.OPEN) {
+    const decision = select(t("decision"), "decision", DisputeDecisionSchema.values.filter((v) => v.number !== 0)
+      .map((v) => [String(v.number), tk(`dec_${v.name.replace("DISPUTE_DECISION_", "")}`, "none")]));
+    const amount = field(t("refundAmount"), { name: "refundAmount", type: "text", inputmode: "decimal" }, t("amountHint"));
+    const note = textarea(t("decisionNote"), "decisionNote", { required: true });
+    const form = h("form", { class: "form", novalidate: true, "data-testid": "dispute-resolve" }, decision.wrap, amount.wrap, note.wrap, h("button", { type: "submit" }, t("resolveDispute")));
+    let key = idempotencyKey();
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const dec = Number(decision.input.value) as DisputeDecision;
+      const cur = d.disputedAmount?.currency || CURRENCY;
+      const minor = dec === DisputeDecision.REFUND_PARTIAL ? parseAmount(amount.input.value, cur) : null;
+      if (dec === DisputeDecision.REFUND_PARTIAL && minor === null) return status.err(t("amountInvalid"));
+      if (!note.input.value.trim()) return status.err(t("reasonRequired"));
+      try {
+        const res = await api.agent.resolveDispute({ idempotencyKey: key, ticketId, decision: dec, note: note.input.value.trim(),
+          amount: minor !== null ? { amountMinor: minor, currency: cur } : undefined });
+        key = idempotencyKey();
+        const refunded = res.ticket?.dispute?.refundedAmount;
+        status.ok(refunded?.amountMinor ? `${t("disputeResolved")} ${t("refunded")}: ${formatMoney(refunded.amountMinor, refunded.currency || cur, lang())}` : t("disputeResolved"));
+        await reload();
+      } catch (e) {
+        showError(status, e);
+      }
+    });
+    parts.push(form);
+  }
+  parts.push(status);
+  return card(...parts);
 }

@@ -7,7 +7,9 @@ import { t, tk, lang, formatTime, type Key } from "../i18n";
 import { api, idempotencyKey, session } from "../api";
 import { link } from "../router";
 import { showError, title, card, enumName } from "../ui";
-import { reasonName } from "../errors";
+import { isTransient, reasonName } from "../errors";
+import { stepUpPrompt } from "./stepup";
+import { StepUpAction } from "../gen/uwallet/auth/v1/auth_pb";
 import { formatMoney, parseAmount } from "../money";
 import type { Money } from "../gen/uwallet/common/v1/common_pb";
 import { Direction, TransferKindSchema, type Transaction } from "../gen/uwallet/ledger/v1/ledger_pb";
@@ -30,23 +32,32 @@ export function txRow(tx: Transaction): HTMLElement {
   const out = tx.direction === Direction.OUT;
   const amount = money(tx.amount);
   return h("li", { class: "tx" },
-    h("span", { class: "tx-main" }, h("strong", null, tk(`kind_${kind}`, "kind_UNSPECIFIED")),
+    h("span", { class: "tx-main" }, link(`/tx/${encodeURIComponent(tx.transactionId)}`, tk(`kind_${kind}`, "kind_UNSPECIFIED"), { class: "tx-kind" }),
       tx.counterparty?.displayName ? h("span", { class: "muted" }, ` · ${tx.counterparty.displayName}`) : null,
       tx.description ? h("span", { class: "muted" }, ` · ${tx.description}`) : null),
     h("span", { class: `tx-amount ${out ? "out" : "in"}` }, `${out ? "−" : "+"}${amount}`),
     h("small", { class: "muted tx-time" }, ts(tx.createdAt)));
 }
 
-// A ticket in a list; for staff with its category and SLA badge (overdue, or the next due time).
+// The SLA badge of an open ticket for staff: breached (red), or which target is next and when
+// (first reply before the first response, then resolution), amber when due within the hour.
+export function slaBadge(tk_: Ticket): HTMLElement | null {
+  const open = tk_.status !== TicketStatus.RESOLVED && tk_.status !== TicketStatus.CLOSED;
+  if (tk_.slaBreached) return h("span", { class: "badge danger", "data-testid": "sla" }, t("slaBreached"));
+  const first = !tk_.firstRespondedAt;
+  const due = first ? tk_.firstResponseDueAt : tk_.resolutionDueAt;
+  if (!open || !due || tk_.status === TicketStatus.PENDING_CUSTOMER) return null;
+  const left = timestampDate(due).getTime() - Date.now();
+  if (left < 0) return h("span", { class: "badge danger", "data-testid": "sla" }, t("slaBreached"));
+  return h("span", { class: `badge${left < 3600_000 ? " warn" : ""}`, "data-testid": "sla" }, t(first ? "firstReplyDue" : "resolveDue", { time: ts(due) }));
+}
+
+// A ticket in a list; for staff with its category and SLA badge.
 export function ticketRow(tk_: Ticket, href: string, staff = false): HTMLElement {
   const st = enumName(TicketStatusSchema, tk_.status, "TICKET_STATUS_");
-  const open = tk_.status !== TicketStatus.RESOLVED && tk_.status !== TicketStatus.CLOSED;
-  const due = tk_.firstRespondedAt ? tk_.resolutionDueAt : tk_.firstResponseDueAt;
-  const soon = due && timestampDate(due).getTime() - Date.now() < 3600_000;
   return h("li", { class: "ticket" }, link(href, tk_.subject || tk_.ticketId),
     h("span", { class: `badge st-${st.toLowerCase()}` }, tk(`ticketStatus_${st}`, "ticketStatus_UNSPECIFIED")),
-    tk_.slaBreached ? h("span", { class: "badge danger" }, t("slaBreached")) : null,
-    staff && open && !tk_.slaBreached && due ? h("span", { class: `badge${soon ? " warn" : ""}` }, t("dueBy", { time: ts(due) })) : null,
+    staff ? slaBadge(tk_) : tk_.slaBreached ? h("span", { class: "badge danger" }, t("slaBreached")) : null,
     staff ? h("small", { class: "muted" }, tk(`cat_${enumName(TicketCategorySchema, tk_.category, "TICKET_CATEGORY_")}`, "cat_OTHER")) : null,
     h("small", { class: "muted" }, ts(tk_.updatedAt)));
 }
@@ -101,7 +112,7 @@ export async function homePage(root: HTMLElement): Promise<void> {
   }
 }
 
-function addCardForm(onAdded: () => void): HTMLElement {
+export function addCardForm(onAdded: () => void): HTMLElement {
   const status = statusLine();
   const num = field(t("cardNumber"), { name: "cardNumber", type: "text", inputmode: "numeric", autocomplete: "cc-number", required: true });
   const holder = field(t("holderName"), { name: "holder", type: "text", autocomplete: "cc-name", required: true });
@@ -155,6 +166,7 @@ export async function topUpPage(root: HTMLElement): Promise<void> {
         if (res.payment?.status === PaymentStatus.SUCCEEDED) status.ok(t("topUpDone", { amount }));
         else status.info(t("topUpPending", { amount }));
       } catch (e) {
+        if (!isTransient(e)) key = idempotencyKey();
         showError(status, e);
       }
     });
@@ -190,10 +202,10 @@ export function transferPage(root: HTMLElement, q: URLSearchParams): void {
         h("dt", null, t("total")), h("dd", { "data-testid": "total" }, money(quote.total)),
         quote.arrivesBy ? [h("dt", null, t("arrivesBy")), h("dd", null, ts(quote.arrivesBy))] : null);
       const form = h("form", null, h("h2", null, t("confirmTitle")), dl, quote.stepUpRequired ? h("p", { class: "status warn" }, t("stepUpNeeded")) : null, pin.wrap, h("div", { class: "row" }, confirmBtn, back));
-      form.addEventListener("submit", async (e2) => {
-        e2.preventDefault();
+      const stepUpSlot = h("div", { "data-testid": "stepup-slot" });
+      const send = async (stepUpToken: string): Promise<void> => {
         try {
-          const res = await api.payments.transfer({ idempotencyKey: key, to, amount: { amountMinor: minor, currency: CURRENCY }, note: note.input.value, pin: pin.input.value });
+          const res = await api.payments.transfer({ idempotencyKey: key, to, amount: { amountMinor: minor, currency: CURRENCY }, note: note.input.value, pin: pin.input.value, stepUpToken });
           key = idempotencyKey();
           const p = res.payment;
           if (p?.status === PaymentStatus.SUCCEEDED) status.ok(t("transferDone", { amount: money(p.amount), name: quote.payeeDisplayName || payee.input.value }));
@@ -202,11 +214,24 @@ export function transferPage(root: HTMLElement, q: URLSearchParams): void {
           step1.removeAttribute("hidden");
           step1.reset();
         } catch (err) {
+          // A refused payment is final for its idempotency key: the next try is a new operation.
+          if (!isTransient(err)) key = idempotencyKey();
           showError(status, err);
           if (reasonName(err) === "PIN_NOT_SET") status.append(" ", link("/pin?next=transfer", t("setPin")));
+          if (reasonName(err) === "STEP_UP_REQUIRED" && !stepUpToken) {
+            stepUpSlot.replaceChildren(await stepUpPrompt(StepUpAction.LARGE_PAYMENT, async (token) => {
+              status.info(t("stepUpRetrying"));
+              stepUpSlot.replaceChildren();
+              await send(token);
+            }));
+          }
         }
+      };
+      form.addEventListener("submit", (e2) => {
+        e2.preventDefault();
+        void send("");
       });
-      step2.replaceChildren(form);
+      step2.replaceChildren(form, stepUpSlot);
       step1.setAttribute("hidden", "");
       step2.removeAttribute("hidden");
       pin.input.focus();
@@ -358,21 +383,33 @@ export async function withdrawPage(root: HTMLElement): Promise<void> {
           h("dt", null, t("total")), h("dd", null, money(quote.total)),
           h("dt", null, t("arrivesBy")), h("dd", { "data-testid": "arrives-by" }, quote.arrivesBy ? ts(quote.arrivesBy) : "—")),
         pin.wrap, h("div", { class: "row" }, h("button", { type: "submit" }, t("withdraw")), back));
-      form.addEventListener("submit", async (e2) => {
-        e2.preventDefault();
+      const stepUpSlot = h("div", { "data-testid": "stepup-slot" });
+      const send = async (stepUpToken: string): Promise<void> => {
         try {
-          const res = await api.payments.withdraw({ idempotencyKey: key, bankCardId: sel.input.value, amount, pin: pin.input.value });
+          const res = await api.payments.withdraw({ idempotencyKey: key, bankCardId: sel.input.value, amount, pin: pin.input.value, stepUpToken });
           key = idempotencyKey();
           const p = res.payment;
           status.ok(t("withdrawDone", { amount: p?.amount ? money(p.amount) : formatMoney(minor, CURRENCY, lang()), when: p?.arrivesBy ? ts(p.arrivesBy) : quote.arrivesBy ? ts(quote.arrivesBy) : "—" }));
           step2.setAttribute("hidden", "");
           step1.removeAttribute("hidden");
         } catch (err) {
+          if (!isTransient(err)) key = idempotencyKey();
           showError(status, err);
           if (reasonName(err) === "PIN_NOT_SET") status.append(" ", link("/pin?next=withdraw", t("setPin")));
+          if (reasonName(err) === "STEP_UP_REQUIRED" && !stepUpToken) {
+            stepUpSlot.replaceChildren(await stepUpPrompt(StepUpAction.LARGE_PAYMENT, async (token) => {
+              status.info(t("stepUpRetrying"));
+              stepUpSlot.replaceChildren();
+              await send(token);
+            }));
+          }
         }
+      };
+      form.addEventListener("submit", (e2) => {
+        e2.preventDefault();
+        void send("");
       });
-      step2.replaceChildren(form);
+      step2.replaceChildren(form, stepUpSlot);
       step1.setAttribute("hidden", "");
       step2.removeAttribute("hidden");
       pin.input.focus();
@@ -447,20 +484,32 @@ export function payQrPage(root: HTMLElement, q: URLSearchParams): void {
           h("dt", null, t("fee")), h("dd", null, money(quote.fee)),
           h("dt", null, t("total")), h("dd", null, money(quote.total))),
         pin.wrap, h("div", { class: "row" }, h("button", { type: "submit" }, t("pay")), back));
-      form.addEventListener("submit", async (e2) => {
-        e2.preventDefault();
+      const stepUpSlot = h("div", { "data-testid": "stepup-slot" });
+      const send = async (stepUpToken: string): Promise<void> => {
         try {
-          const res = await api.payments.payMerchant({ idempotencyKey: key, merchant: { case: "qrPayload", value: qr }, amount, pin: pin.input.value });
+          const res = await api.payments.payMerchant({ idempotencyKey: key, merchant: { case: "qrPayload", value: qr }, amount, pin: pin.input.value, stepUpToken });
           key = idempotencyKey();
           status.ok(t("paid", { amount: money(res.payment?.amount ?? quote.amount), name: quote.payeeDisplayName }));
           step2.setAttribute("hidden", "");
           step1.removeAttribute("hidden");
         } catch (err) {
+          if (!isTransient(err)) key = idempotencyKey();
           showError(status, err);
           if (reasonName(err) === "PIN_NOT_SET") status.append(" ", link("/pin?next=pay", t("setPin")));
+          if (reasonName(err) === "STEP_UP_REQUIRED" && !stepUpToken) {
+            stepUpSlot.replaceChildren(await stepUpPrompt(StepUpAction.LARGE_PAYMENT, async (token) => {
+              status.info(t("stepUpRetrying"));
+              stepUpSlot.replaceChildren();
+              await send(token);
+            }));
+          }
         }
+      };
+      form.addEventListener("submit", (e2) => {
+        e2.preventDefault();
+        void send("");
       });
-      step2.replaceChildren(form);
+      step2.replaceChildren(form, stepUpSlot);
       step1.setAttribute("hidden", "");
       step2.removeAttribute("hidden");
       pin.input.focus();
