@@ -167,6 +167,11 @@ function probeProblems(objects, { tls }) {
         } else if (probe.grpc?.port !== grpcPort) {
           problems.push(`${at}: ${kind} is not a native gRPC probe on the grpc port ${grpcPort}`);
         }
+        // Liveness asks the "liveness" health name (the process serves); readiness and startup
+        // ask the server as a whole (its PostgreSQL and Redis answer).
+        const service = tls ? ((probe.exec?.command ?? []).find((a) => a.startsWith("--service="))?.slice(10) ?? "") : (probe.grpc?.service ?? "");
+        const want = kind === "livenessProbe" ? "liveness" : "";
+        if (service !== want) problems.push(`${at}: ${kind} checks health name '${service}', want '${want}'`);
       }
       const env = envOf(c);
       if (portOf(env.UWALLET_LISTEN?.value) !== grpcPort) problems.push(`${at}: UWALLET_LISTEN does not use the grpc port`);
@@ -511,10 +516,8 @@ function renderNotes(extraArgs) {
 
 // Flags the chart already passes that the binaries do not have yet (an unknown UWALLET_* variable
 // is ignored; an unknown command-line flag is fatal). Listed in the report of issue 9.
-const PENDING_FLAGS = {
-  "UWALLET_REDIS_PASSWORD": "libs/service: --redis-password (redis::PoolOptions::password exists)",
-  "--migrate-only": "libs/service: apply migrations and exit (the migrations Jobs)",
-};
+// (None at the moment: --redis-password and --migrate-only exist.)
+const PENDING_FLAGS = {};
 const flagsOf = new Map();
 if (args.build) {
   for (const svc of SERVICES) {
@@ -583,6 +586,7 @@ const mutations = [
   ["a missing readiness probe", (o) => delete podSpecOf(firstDeployment(o)).containers[0].readinessProbe, (o) => probeProblems(o, { tls: false })],
   ["a missing liveness probe", (o) => delete podSpecOf(firstDeployment(o)).containers[0].livenessProbe, (o) => probeProblems(o, { tls: false })],
   ["a probe on the wrong port", (o) => { podSpecOf(firstDeployment(o)).containers[0].readinessProbe.grpc.port = 1; }, (o) => probeProblems(o, { tls: false })],
+  ["a liveness probe that follows the database", (o) => { delete podSpecOf(firstDeployment(o)).containers[0].livenessProbe.grpc.service; }, (o) => probeProblems(o, { tls: false })],
   ["no memory limit", (o) => delete podSpecOf(firstDeployment(o)).containers[0].resources.limits.memory, hardeningProblems],
   ["a writable root filesystem", (o) => { podSpecOf(firstDeployment(o)).containers[0].securityContext.readOnlyRootFilesystem = false; }, hardeningProblems],
   ["root", (o) => { const c = podSpecOf(firstDeployment(o)).containers[0]; c.securityContext.runAsNonRoot = false; }, hardeningProblems],

@@ -10,11 +10,16 @@ uw_suite_env() {
   mkdir -p "$run"
   [ -f "$run/identity.key" ] || python3 -c 'import secrets; print(secrets.token_hex(32))' >"$run/identity.key"
   chmod 600 "$run/identity.key"
+  # The first staff account (an admin), created by auth at start when no admin exists; staff then
+  # create agents and analysts with AuthAdminService.CreateStaffAccount. Local suites only.
+  [ -f "$run/admin.password" ] || python3 -c 'import secrets; print("admin-" + secrets.token_urlsafe(18))' >"$run/admin.password"
+  chmod 600 "$run/admin.password"
   {
     echo "UWALLET_PG_DSN='$UW_PG_DSN'"
     echo "UWALLET_REDIS_ADDR='$UW_REDIS_ADDR'"
     echo "UWALLET_IDENTITY_KEY='$(cat "$run/identity.key")'"
     echo "UWALLET_DEV_MAILBOX=true"
+    echo "UWALLET_BOOTSTRAP_ADMIN='admin@uwallet.example:$(cat "$run/admin.password")'"
     echo "UWALLET_HTTP_LISTEN='127.0.0.1:$UW_PORT_HTTP'"
     # The Vite dev server of the web console may call the gateway cross-origin.
     echo "UWALLET_CORS_ORIGINS='http://localhost:5173,http://127.0.0.1:5173'"

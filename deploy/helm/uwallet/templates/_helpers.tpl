@@ -238,6 +238,9 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .wait }}
 - --wait={{ .wait }}
 {{- end }}
+{{- if .healthService }}
+- --service={{ .healthService }}
+{{- end }}
 - {{ .address }}
 {{- end -}}
 
@@ -247,10 +250,13 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .ctx.Values.tls.enabled }}
 exec:
   command:
-{{ include "uwallet.uwctlHealthArgs" (dict "ctx" .ctx "name" .name "address" (printf "127.0.0.1:%v" .port)) | indent 4 }}
+{{ include "uwallet.uwctlHealthArgs" (dict "ctx" .ctx "name" .name "address" (printf "127.0.0.1:%v" .port) "healthService" .healthService) | indent 4 }}
 {{- else }}
 grpc:
   port: {{ .port }}
+  {{- if .healthService }}
+  service: {{ .healthService }}
+  {{- end }}
 {{- end }}
 {{ toYaml .timing }}
 {{- end -}}
