@@ -1,7 +1,9 @@
 // Scrapes /metrics of the running suite (tools/test writes the addresses to UWALLET_TEST_ENV_FILE)
 // and parses it strictly as Prometheus text: every service's exposition is well-formed, and one
 // gRPC call (a health check, which goes through the same interceptor as every RPC) shows up in
-// uwallet_grpc_server_handled_total and the latency histogram. Without the env file: exit 77.
+// uwallet_grpc_server_handled_total and the latency histogram; the connection pool gauges of every
+// service with a database; and a business event (a failed sign-in through the gateway) counted by
+// type once the outbox relay published it. Without the env file: exit 77.
 #include <grpcpp/grpcpp.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -13,8 +15,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -24,6 +28,7 @@
 #include "absl/strings/strip.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/integration/prometheus_text.h"
+#include "uwallet/auth/v1/auth.grpc.pb.h"
 
 namespace uwallet::testing {
 namespace {
@@ -190,6 +195,83 @@ TEST_CASE("an RPC that fails is counted under its status code") {
   grpc::Status status = stub->Check(&context, request, &response);
   REQUIRE(status.error_code() == grpc::StatusCode::NOT_FOUND);
   CHECK(ValueOrZero(Scrape(env["UW_METRICS_AUTH"]), kHandled, labels) >= before + 1);
+}
+
+// Polls `service`'s /metrics until `ok` holds for it (at most ~15 s); returns the last value.
+double WaitForValue(const std::string& address, const std::string& name,
+                    const std::map<std::string, std::string>& labels,
+                    const std::function<bool(double)>& ok) {
+  double value = 0;
+  for (int i = 0; i < 150; ++i) {
+    value = ValueOrZero(Scrape(address), name, labels);
+    if (ok(value)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return value;
+}
+
+TEST_CASE("services with a database expose their pool gauges") {
+  std::map<std::string, std::string> env = ReadEnvFile();
+  for (const char* service : {"AUTH", "LEDGER", "PAYMENTS", "SUPPORT", "FRAUD"}) {
+    const std::string address = env[absl::StrCat("UW_METRICS_", service)];
+    INFO(service);
+    PromExposition exposition = Scrape(address);
+    const PromFamily* pg = exposition.Find("uwallet_pg_pool_connections");
+    REQUIRE(pg != nullptr);
+    CHECK(pg->type == "gauge");
+    const PromFamily* redis = exposition.Find("uwallet_redis_pool_connections");
+    REQUIRE(redis != nullptr);
+    CHECK(redis->type == "gauge");
+    // The readiness check (every 2 s) keeps at least one connection of each kind open.
+    auto open = [](double v) { return v >= 1; };
+    CHECK(WaitForValue(address, "uwallet_pg_pool_connections", {{"state", "idle"}}, open) +
+              ValueOrZero(Scrape(address), "uwallet_pg_pool_connections", {{"state", "in_use"}}) >=
+          1);
+    CHECK(WaitForValue(address, "uwallet_redis_pool_connections", {{"state", "open"}}, open) >= 1);
+  }
+}
+
+TEST_CASE("a failed sign-in is counted as a business event once the relay published it") {
+  std::map<std::string, std::string> env = ReadEnvFile();
+  namespace authpb = ::uwallet::auth::v1;
+  auto channel =
+      grpc::CreateChannel(env["UWALLET_GATEWAY_ADDR"], grpc::InsecureChannelCredentials());
+  auto auth = authpb::AuthService::NewStub(channel);
+  const std::string email =
+      absl::StrCat("metrics-", getpid(), "-",
+                   std::chrono::steady_clock::now().time_since_epoch().count(), "@example.com");
+  {
+    authpb::RegisterRequest request;
+    request.set_email(email);
+    request.set_password("a long enough passphrase 42");
+    request.set_display_name("Metrics Test");
+    authpb::RegisterResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::Status status = auth->Register(&context, request, &response);
+    INFO(status.error_message());
+    REQUIRE(status.ok());
+  }
+  const std::string metrics = env["UW_METRICS_AUTH"];
+  const std::map<std::string, std::string> labels = {{"type", "auth.login_failed"}};
+  const double before = ValueOrZero(Scrape(metrics), "uwallet_events_published_total", labels);
+  {
+    authpb::LoginRequest request;
+    request.set_identifier(email);
+    request.set_password("not the passphrase");
+    request.mutable_device()->set_device_id("metrics-test");
+    authpb::LoginResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::Status status = auth->Login(&context, request, &response);
+    REQUIRE(status.error_code() == grpc::StatusCode::UNAUTHENTICATED);
+  }
+  // At least ours (other tests fail sign-ins at the same time).
+  CHECK(WaitForValue(metrics, "uwallet_events_published_total", labels,
+                     [&](double v) { return v >= before + 1; }) >= before + 1);
+  const PromFamily* waited = Scrape(metrics).Find("uwallet_outbox_wait_seconds");
+  REQUIRE(waited != nullptr);
+  CHECK(waited->type == "histogram");
 }
 
 }  // namespace
