@@ -4,6 +4,7 @@
 // uwallet_grpc_server_handled_total and the latency histogram; the connection pool gauges of every
 // service with a database; and a business event (a failed sign-in through the gateway) counted by
 // type once the outbox relay published it. Without the env file: exit 77.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -12,11 +13,13 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -65,8 +68,10 @@ struct HttpResponse {
   std::string body;
 };
 
-// GET http://ADDRESS/metrics over HTTP/1.0 (no chunking), with bounded waits and size.
-HttpResponse HttpGet(const std::string& address, const std::string& path) {
+// One HTTP/1.0 exchange (no chunking) with bounded waits and size; `head` is the request line
+// and headers without the final blank line.
+HttpResponse HttpExchange(const std::string& address, const std::string& head,
+                          const std::string& body) {
   std::pair<std::string, std::string> host_port = absl::StrSplit(address, absl::MaxSplits(':', 1));
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -83,8 +88,7 @@ HttpResponse HttpGet(const std::string& address, const std::string& path) {
   if (!connected) close(fd);
   INFO("connecting to " << address);
   REQUIRE(connected);
-  const std::string request =
-      absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: ", address, "\r\nAccept: text/plain\r\n\r\n");
+  const std::string request = absl::StrCat(head, "\r\n\r\n", body);
   REQUIRE(send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
           static_cast<ssize_t>(request.size()));
   std::string raw;
@@ -110,6 +114,12 @@ HttpResponse HttpGet(const std::string& address, const std::string& path) {
         std::string(absl::StripAsciiWhitespace(header.second));
   }
   return response;
+}
+
+HttpResponse HttpGet(const std::string& address, const std::string& path) {
+  return HttpExchange(
+      address, absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: ", address, "\r\nAccept: text/plain"),
+      "");
 }
 
 PromExposition Scrape(const std::string& address) {
@@ -272,6 +282,75 @@ TEST_CASE("a failed sign-in is counted as a business event once the relay publis
   const PromFamily* waited = Scrape(metrics).Find("uwallet_outbox_wait_seconds");
   REQUIRE(waited != nullptr);
   CHECK(waited->type == "histogram");
+}
+
+// The sum of a family's samples whose labels include `labels`.
+double SumSamples(const PromExposition& exposition, const std::string& family,
+                  const std::map<std::string, std::string>& labels) {
+  const PromFamily* found = exposition.Find(family);
+  if (found == nullptr) return 0;
+  double sum = 0;
+  for (const PromSample& sample : found->samples) {
+    if (sample.name != family) continue;
+    bool match = true;
+    for (const auto& [key, value] : labels) {
+      auto it = sample.labels.find(key);
+      match = match && it != sample.labels.end() && it->second == value;
+    }
+    if (match) sum += sample.value;
+  }
+  return sum;
+}
+
+TEST_CASE("the gateway counts calls by protocol and method, gRPC-Web included") {
+  std::map<std::string, std::string> env = ReadEnvFile();
+  const std::string metrics = env["UW_METRICS_GATEWAY"];
+  constexpr char kMethod[] = "/uwallet.support.v1.SupportService/SearchFaq";  // public
+  const std::map<std::string, std::string> web = {{"protocol", "grpc-web"}, {"method", kMethod}};
+  const std::map<std::string, std::string> native = {{"protocol", "grpc"}, {"method", kMethod}};
+  PromExposition before = Scrape(metrics);
+  const double web_before = SumSamples(before, "uwallet_gateway_handled_total", web);
+  const double native_before = SumSamples(before, "uwallet_gateway_handled_total", native);
+
+  // A gRPC-Web call as a browser makes it: one uncompressed frame with an empty message.
+  const std::string frame("\0\0\0\0\0", 5);
+  HttpResponse response =
+      HttpExchange(env["UWALLET_HTTP_LISTEN"],
+                   absl::StrCat("POST ", kMethod, " HTTP/1.0\r\nHost: ", env["UWALLET_HTTP_LISTEN"],
+                                "\r\nContent-Type: application/grpc-web+proto\r\nX-Grpc-Web: 1\r\n"
+                                "Content-Length: ",
+                                frame.size()),
+                   frame);
+  REQUIRE(response.status == 200);
+  // And the same method over native gRPC.
+  auto channel =
+      grpc::CreateChannel(env["UWALLET_GATEWAY_ADDR"], grpc::InsecureChannelCredentials());
+  grpc::GenericStub generic(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Slice no_bytes(std::string{});
+  grpc::ByteBuffer empty(&no_bytes, 1);  // an empty SearchFaqRequest
+  grpc::ByteBuffer reply;
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  generic.UnaryCall(&context, kMethod, grpc::StubOptions(), &empty, &reply, [&](grpc::Status) {
+    std::lock_guard<std::mutex> lock(mutex);
+    done = true;
+    done_cv.notify_all();
+  });
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    REQUIRE(done_cv.wait_for(lock, std::chrono::seconds(15), [&] { return done; }));
+  }
+
+  PromExposition after = Scrape(metrics);
+  CHECK(SumSamples(after, "uwallet_gateway_handled_total", web) >= web_before + 1);
+  CHECK(SumSamples(after, "uwallet_gateway_handled_total", native) >= native_before + 1);
+  const PromFamily* seconds = after.Find("uwallet_gateway_handling_seconds");
+  REQUIRE(seconds != nullptr);
+  CHECK(seconds->type == "histogram");
+  REQUIRE(after.Find("uwallet_gateway_queued_calls") != nullptr);
 }
 
 }  // namespace

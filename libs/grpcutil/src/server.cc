@@ -25,6 +25,7 @@
 #include "uwallet/common/log.h"
 #include "uwallet/common/status.h"
 #include "uwallet/grpcutil/identity.h"
+#include "uwallet/grpcutil/rpc_metrics.h"
 
 namespace uwallet::grpcutil {
 namespace {
@@ -34,28 +35,6 @@ using grpc::experimental::InterceptionHookPoints;
 std::string NewRequestId() {
   thread_local std::mt19937_64 random(std::random_device{}());
   return absl::StrFormat("%016x", random());
-}
-
-const char* CodeName(grpc::StatusCode code) {
-  static const char* kNames[] = {"OK",
-                                 "CANCELLED",
-                                 "UNKNOWN",
-                                 "INVALID_ARGUMENT",
-                                 "DEADLINE_EXCEEDED",
-                                 "NOT_FOUND",
-                                 "ALREADY_EXISTS",
-                                 "PERMISSION_DENIED",
-                                 "RESOURCE_EXHAUSTED",
-                                 "FAILED_PRECONDITION",
-                                 "ABORTED",
-                                 "OUT_OF_RANGE",
-                                 "UNIMPLEMENTED",
-                                 "INTERNAL",
-                                 "UNAVAILABLE",
-                                 "DATA_LOSS",
-                                 "UNAUTHENTICATED"};
-  const int index = static_cast<int>(code);
-  return index >= 0 && index < 17 ? kNames[index] : "UNKNOWN";
 }
 
 struct Metrics {
@@ -71,12 +50,6 @@ struct Metrics {
   prometheus::Family<prometheus::Counter>& handled;
   prometheus::Family<prometheus::Histogram>& latency;
 };
-
-const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
-  static const auto* buckets = new prometheus::Histogram::BucketBoundaries{
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-  return *buckets;
-}
 
 // Request id (read or made, visible to the handler), refusal of calls whose deadline already
 // passed, one access-log line and the per-method metrics.
@@ -108,10 +81,10 @@ class ObservingInterceptor final : public grpc::experimental::Interceptor {
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
       const std::string method = info_->method();
-      const char* code = CodeName(status.error_code());
+      const char* code = StatusCodeName(status.error_code());
       if (metrics_ != nullptr) {
         metrics_->handled.Add({{"method", method}, {"code", code}}).Increment();
-        metrics_->latency.Add({{"method", method}}, LatencyBuckets()).Observe(seconds);
+        metrics_->latency.Add({{"method", method}}, RpcLatencyBuckets()).Observe(seconds);
       }
       log::ScopedRequestId scoped(request_id_);
       log::Write(status.ok() ? log::Level::kDebug : log::Level::kInfo, "rpc",

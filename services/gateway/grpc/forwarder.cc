@@ -10,10 +10,45 @@
 #include "uwallet/common/log.h"
 #include "uwallet/common/status.h"
 #include "uwallet/crypto/hash.h"
+#include "uwallet/grpcutil/rpc_metrics.h"
 #include "uwallet/grpcutil/status.h"
 
 namespace uwallet::gateway {
 namespace {
+
+// Counts a call once it finished: by protocol, method and code, with its latency.
+class MeteredSink final : public Sink {
+ public:
+  MeteredSink(std::shared_ptr<Sink> inner, prometheus::Family<prometheus::Counter>* handled,
+              prometheus::Histogram* seconds, const char* protocol, std::string method)
+      : inner_(std::move(inner)),
+        handled_(handled),
+        seconds_(seconds),
+        protocol_(protocol),
+        method_(std::move(method)),
+        started_(std::chrono::steady_clock::now()) {}
+  void Write(const grpc::ByteBuffer& message, std::function<void(bool ok)> done) override {
+    inner_->Write(message, std::move(done));
+  }
+  void Finish(const grpc::Status& status) override {
+    handled_
+        ->Add({{"protocol", protocol_},
+               {"method", method_},
+               {"code", grpcutil::StatusCodeName(status.error_code())}})
+        .Increment();
+    seconds_->Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+    inner_->Finish(status);
+  }
+
+ private:
+  std::shared_ptr<Sink> inner_;
+  prometheus::Family<prometheus::Counter>* handled_;
+  prometheus::Histogram* seconds_;
+  const char* protocol_;
+  std::string method_;
+  std::chrono::steady_clock::time_point started_;
+};
 
 using std::chrono::system_clock;
 
@@ -171,7 +206,20 @@ Forwarder::Forwarder(GatewayOptions options, const RouteTable& routes, Upstreams
       refused_(prometheus::BuildCounter()
                    .Name("uwallet_gateway_refused_total")
                    .Help("Calls the gateway refused before forwarding, by reason")
-                   .Register(metrics)) {
+                   .Register(metrics)),
+      handled_(prometheus::BuildCounter()
+                   .Name("uwallet_gateway_handled_total")
+                   .Help("Calls through the gateway by protocol (grpc, grpc-web), method and code")
+                   .Register(metrics)),
+      seconds_(prometheus::BuildHistogram()
+                   .Name("uwallet_gateway_handling_seconds")
+                   .Help("Latency of calls through the gateway by protocol and method")
+                   .Register(metrics)),
+      queued_(prometheus::BuildGauge()
+                  .Name("uwallet_gateway_queued_calls")
+                  .Help("Calls waiting for a forwarding worker")
+                  .Register(metrics)
+                  .Add({})) {
   if (redis_ != nullptr) {
     ip_bucket_ = std::make_unique<redis::TokenBucket>(
         *redis_, redis::TokenBucketOptions{options_.ip_burst, options_.ip_per_second});
@@ -199,16 +247,25 @@ void Forwarder::Work() {
       if (queue_.empty()) return;  // stopping and drained
       task = std::move(queue_.front());
       queue_.pop_front();
+      queued_.Decrement();
     }
     task();
   }
 }
 
 std::shared_ptr<CallHandle> Forwarder::Forward(IncomingCall call, std::shared_ptr<Sink> sink) {
+  // Only routed methods become label values (unknown paths would grow the series without bound).
+  const std::string method = routes_.Find(call.method) != nullptr ? call.method : "unknown";
+  sink =
+      std::make_shared<MeteredSink>(std::move(sink), &handled_,
+                                    &seconds_.Add({{"protocol", call.protocol}, {"method", method}},
+                                                  grpcutil::RpcLatencyBuckets()),
+                                    call.protocol, method);
   auto handle = std::make_shared<CallHandle>();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!stopping_ && static_cast<int>(queue_.size()) < options_.queue_max) {
+      queued_.Increment();
       queue_.push_back([this, call = std::make_shared<IncomingCall>(std::move(call)), sink,
                         handle]() mutable { Run(std::move(*call), sink, handle); });
       work_ready_.notify_one();

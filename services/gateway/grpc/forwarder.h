@@ -21,6 +21,8 @@
 
 #include "absl/status/statusor.h"
 #include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "services/gateway/core/routes.h"
 #include "services/gateway/core/session_cache.h"
@@ -56,6 +58,7 @@ struct IncomingCall {
   std::string device_id;
   std::chrono::system_clock::time_point deadline;  // max() when the client set none
   grpc::ByteBuffer request;
+  const char* protocol = "grpc";  // "grpc" or "grpc-web": the metrics label
 };
 
 // Where responses go: the gRPC reactor or the gRPC-Web HTTP response.
@@ -137,6 +140,10 @@ class Forwarder {
   std::unique_ptr<redis::TokenBucket> ip_bucket_;
   std::unique_ptr<redis::TokenBucket> user_bucket_;
   prometheus::Family<prometheus::Counter>& refused_;
+  // Every call by protocol, method and final code, and its latency (both listeners).
+  prometheus::Family<prometheus::Counter>& handled_;
+  prometheus::Family<prometheus::Histogram>& seconds_;
+  prometheus::Gauge& queued_;  // calls waiting for a forwarding worker
 
   std::mutex mutex_;
   std::condition_variable work_ready_;

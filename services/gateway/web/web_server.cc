@@ -234,6 +234,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     grpc::Slice slice(message->data(), message->size());
     call.request = grpc::ByteBuffer(&slice, 1);
+    call.protocol = "grpc-web";
     auto handle = forwarder_.Forward(std::move(call), sink);
     sink->set_handle(handle);
     if (route->server_streaming) {
@@ -402,7 +403,10 @@ WebServer::~WebServer() { Stop(); }
 namespace {
 void Accept(const std::shared_ptr<WebServer::Impl>& impl, const WebOptions& options,
             Forwarder& forwarder) {
+  // Each connection gets its own strand: its reads, writes, and the Sends posted from the
+  // forwarder's threads never run at the same time on the pool's threads.
   impl->acceptor->async_accept(
+      net::make_strand(impl->io),
       [impl, &options, &forwarder](beast::error_code ec, tcp::socket socket) {
         if (ec) {
           if (ec == net::error::operation_aborted) return;
