@@ -457,8 +457,16 @@ await checkRender(production, {
     if (componentOf(o) !== "gateway" && !env.UWALLET_TLS_CLIENT_CA) problems.push(`${o.metadata.name}: mTLS not required`);
     if (componentOf(o) === "gateway" && env.UWALLET_TLS_CLIENT_CA) problems.push("gateway requires client certificates from apps");
     if (!env.UWALLET_TLS_CA || !env.UWALLET_TLS_CLIENT_CERT) problems.push(`${o.metadata.name}: calls to other services are not mTLS`);
+    // tls.gatewayWebTls: the gRPC-Web listener serves HTTPS too, and only the gateway's does.
+    const webTls = Boolean(env.UWALLET_HTTP_TLS_CERT && env.UWALLET_HTTP_TLS_KEY);
+    if (componentOf(o) === "gateway" && !webTls) problems.push("gateway: gRPC-Web listener without TLS (tls.gatewayWebTls)");
+    if (componentOf(o) !== "gateway" && env.UWALLET_HTTP_TLS_CERT) problems.push(`${o.metadata.name}: HTTP TLS on a service without an HTTP listener`);
   }
-  report("values-production.yaml: secrets only from existing Secrets; mTLS between services", problems);
+  const web = production.objects.find((x) => x.kind === "Ingress" && x.metadata.name.endsWith("grpc-web"));
+  if (web?.metadata.annotations?.["nginx.ingress.kubernetes.io/backend-protocol"] !== "HTTPS") {
+    problems.push("the gRPC-Web Ingress does not speak HTTPS to a gateway that serves HTTPS");
+  }
+  report("values-production.yaml: secrets only from existing Secrets; mTLS between services; HTTPS to the gRPC-Web listener", problems);
 }
 
 const tryOut = render("in-cluster try-out", [

@@ -42,6 +42,11 @@ int main(int argc, char** argv) {
                 config.AddString("cors-origins", &cors_origins,
                                  "comma-separated origins allowed cross-origin (\"*\" for any); "
                                  "the listener's own origin is always allowed");
+                config.AddString("http-tls-cert", &web.tls_cert_file,
+                                 "PEM certificate chain for HTTPS on --http-listen (empty: plain "
+                                 "HTTP, for TLS terminated in front)");
+                config.AddString("http-tls-key", &web.tls_key_file,
+                                 "PEM private key for --http-tls-cert");
                 config.AddString("web-root", &web.web_root,
                                  "folder of static files to serve (the web console); empty: none");
                 config.AddInt("workers", &workers, "admission worker threads");

@@ -3,10 +3,13 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <deque>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
+#include <type_traits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -52,13 +55,19 @@ const char* MimeType(absl::string_view path) {
   return "application/octet-stream";
 }
 
-class Connection;
+// What a WebSink needs of its connection, whatever the transport (TCP or TLS).
+class ConnectionBase {
+ public:
+  virtual ~ConnectionBase() = default;
+  // Queues bytes for the socket; `done(ok)` after they are written. Safe from any thread.
+  virtual void Send(std::string data, std::function<void(bool)> done, bool last) = 0;
+};
 
 // Responses to one gRPC-Web call, written on the connection's strand.
 class WebSink final : public Sink {
  public:
-  WebSink(std::shared_ptr<Connection> connection, grpcweb::Encoding encoding, std::string origin,
-          std::string request_id, bool streaming)
+  WebSink(std::shared_ptr<ConnectionBase> connection, grpcweb::Encoding encoding,
+          std::string origin, std::string request_id, bool streaming)
       : connection_(std::move(connection)),
         encoding_(encoding),
         origin_(std::move(origin)),
@@ -70,7 +79,7 @@ class WebSink final : public Sink {
 
  private:
   std::string Headers(bool chunked, const grpc::Status* trailers_only) const;
-  std::shared_ptr<Connection> connection_;
+  std::shared_ptr<ConnectionBase> connection_;
   grpcweb::Encoding encoding_;
   std::string origin_;
   std::string request_id_;
@@ -80,18 +89,40 @@ class WebSink final : public Sink {
   std::atomic<bool> finished_{false};
 };
 
-class Connection : public std::enable_shared_from_this<Connection> {
+// One HTTP/1.1 connection over `Stream`: beast::tcp_stream, or an ssl_stream over it
+// (--http-tls-*).
+template <class Stream>
+class Connection final : public ConnectionBase,
+                         public std::enable_shared_from_this<Connection<Stream>> {
  public:
-  Connection(tcp::socket socket, const WebOptions& options, Forwarder& forwarder)
-      : stream_(std::move(socket)), options_(options), forwarder_(forwarder) {}
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  template <class... StreamArgs>
+  Connection(const WebOptions& options, Forwarder& forwarder, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...),
+        options_(options),
+        forwarder_(forwarder) {}
 
   void Start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->Lowest().expires_after(
+            std::chrono::milliseconds(absl::ToInt64Milliseconds(self->options_.idle_timeout)));
+        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) {
+            self->Close();  // not TLS, or a certificate it refused
+            return;
+          }
+          self->Read();
+        });
+      } else {
+        self->Read();
+      }
+    });
   }
 
-  // Queues bytes for the socket; `done(ok)` after they are written. Safe from any thread.
-  void Send(std::string data, std::function<void(bool)> done, bool last) {
-    net::post(stream_.get_executor(), [self = shared_from_this(), data = std::move(data),
+  void Send(std::string data, std::function<void(bool)> done, bool last) override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this(), data = std::move(data),
                                        done = std::move(done), last]() mutable {
       self->outbox_.push_back({std::move(data), std::move(done), last});
       if (self->outbox_.size() == 1) self->WriteNext();
@@ -100,8 +131,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // While a stream runs, a read notices the app going away (and cancels the upstream call).
   void WatchForClose(std::shared_ptr<CallHandle> handle) {
-    net::post(stream_.get_executor(), [self = shared_from_this(), handle] {
-      self->stream_.expires_never();
+    net::post(stream_.get_executor(), [self = this->shared_from_this(), handle] {
+      self->Lowest().expires_never();
       self->stream_.async_read_some(net::buffer(self->probe_),
                                     [self, handle](beast::error_code ec, size_t) {
                                       if (ec) handle->Cancel();
@@ -111,7 +142,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::string client_ip() const {
     beast::error_code ec;
-    auto endpoint = stream_.socket().remote_endpoint(ec);
+    auto endpoint = Lowest().socket().remote_endpoint(ec);
     return ec ? std::string() : endpoint.address().to_string();
   }
 
@@ -127,11 +158,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // The body of a -text request is base64: 4/3 of the message plus framing.
     parser_->body_limit(static_cast<uint64_t>(options_.max_message_bytes) * 4 / 3 + 1024);
     parser_->header_limit(static_cast<uint32_t>(options_.header_bytes_max));
-    stream_.expires_after(
+    Lowest().expires_after(
         std::chrono::milliseconds(absl::ToInt64Milliseconds(options_.idle_timeout)));
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -200,7 +231,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     const std::string method(request_.target());
     const Route* route = forwarder_.routes().Find(method);
-    auto sink = std::make_shared<WebSink>(shared_from_this(), *encoding, origin, request_id,
+    auto sink = std::make_shared<WebSink>(this->shared_from_this(), *encoding, origin, request_id,
                                           route != nullptr && route->server_streaming);
     if (route == nullptr) {
       sink->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no such public method"));
@@ -291,7 +322,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void WriteNext() {
     net::async_write(stream_, net::buffer(outbox_.front().data),
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
                        Outgoing done = std::move(self->outbox_.front());
                        self->outbox_.pop_front();
                        if (done.done) done.done(!ec);
@@ -311,13 +342,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
                      });
   }
 
+  // The TCP layer under the stream (timeouts, addresses, closing).
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+  [[nodiscard]] const beast::tcp_stream& Lowest() const { return beast::get_lowest_layer(stream_); }
+
   void Close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Lowest().socket().close(ec);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   const WebOptions& options_;
   Forwarder& forwarder_;
   beast::flat_buffer buffer_;
@@ -391,6 +426,7 @@ void WebSink::Finish(const grpc::Status& status) {
 
 struct WebServer::Impl {
   net::io_context io;
+  std::optional<net::ssl::context> tls;  // set: the listener speaks TLS only
   std::optional<tcp::acceptor> acceptor;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
 };
@@ -411,8 +447,13 @@ void Accept(const std::shared_ptr<WebServer::Impl>& impl, const WebOptions& opti
         if (ec) {
           if (ec == net::error::operation_aborted) return;
           log::Warn("accept failed", {{"error", ec.message()}});
+        } else if (impl->tls) {
+          std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(
+              options, forwarder, std::move(socket), *impl->tls)
+              ->Start();
         } else {
-          std::make_shared<Connection>(std::move(socket), options, forwarder)->Start();
+          std::make_shared<Connection<beast::tcp_stream>>(options, forwarder, std::move(socket))
+              ->Start();
         }
         Accept(impl, options, forwarder);
       });
@@ -429,6 +470,22 @@ absl::Status WebServer::Start() {
   auto address = net::ip::make_address(parts[0], ec);
   if (ec) return absl::InvalidArgumentError(absl::StrCat("bad address in ", options_.listen));
   tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+  if (options_.tls_cert_file.empty() != options_.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("--http-tls-cert and --http-tls-key go together");
+  }
+  if (!options_.tls_cert_file.empty()) {
+    // TLS 1.2+ with the server's certificate chain; browsers and apps bring no certificate.
+    impl_->tls.emplace(net::ssl::context::tls_server);
+    impl_->tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                            net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                            net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+    impl_->tls->use_certificate_chain_file(options_.tls_cert_file, ec);
+    if (!ec) impl_->tls->use_private_key_file(options_.tls_key_file, net::ssl::context::pem, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot load the gRPC-Web TLS certificate or key: ", ec.message()));
+    }
+  }
   impl_->acceptor.emplace(impl_->io);
   impl_->acceptor->open(endpoint.protocol(), ec);
   if (!ec) impl_->acceptor->set_option(net::socket_base::reuse_address(true), ec);
@@ -444,7 +501,9 @@ absl::Status WebServer::Start() {
   for (int i = 0; i < std::max(1, options_.threads); ++i) {
     threads_.emplace_back([impl = impl_] { impl->io.run(); });
   }
-  log::Info("serving gRPC-Web", {{"listen", options_.listen}, {"port", std::to_string(port_)}});
+  log::Info("serving gRPC-Web", {{"listen", options_.listen},
+                                 {"port", std::to_string(port_)},
+                                 {"tls", impl_->tls ? "on" : "off"}});
   return absl::OkStatus();
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// The gateway's HTTP/1.1 listener (Boost.Beast): gRPC-Web for browsers (unary and server streaming
-// over a chunked response, binary and -text encodings, CORS with an allowlist), and the web
-// console's static files. Calls go through the same Forwarder as native gRPC.
+// The gateway's HTTP/1.1 listener (Boost.Beast, optionally TLS): gRPC-Web for browsers (unary and
+// server streaming over a chunked response, binary and -text encodings, CORS with an allowlist),
+// and the web console's static files. Calls go through the same Forwarder as native gRPC.
 
 #include <atomic>
 #include <memory>
@@ -23,6 +23,10 @@ struct WebOptions {
   int64_t header_bytes_max = 16 * 1024;
   absl::Duration idle_timeout = absl::Seconds(60);
   std::string web_root;  // static files (the web console); empty: none
+  // PEM certificate chain and key: the listener speaks HTTPS only. Browsers need a certificate
+  // they trust (a public CA), so this is separate from the service mesh's --tls-cert.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class WebServer {
