@@ -358,7 +358,7 @@ function valuesFileProblems(file) {
     if (node === null || typeof node !== "object") return;
     for (const [k, v] of Object.entries(node)) {
       const at = where ? `${where}.${k}` : k;
-      if ((/password$/i.test(k) || at === "identity.key" || at === "totp.key") && typeof v === "string" && v !== "") problems.push(`${path.basename(file)}: ${at} holds a secret value`);
+      if ((/password$/i.test(k) || at === "identity.key" || at === "totp.key" || at === "paymentsKeys.pinKey" || at === "paymentsKeys.qrKey") && typeof v === "string" && v !== "") problems.push(`${path.basename(file)}: ${at} holds a secret value`);
       walk(v, at);
     }
   };
@@ -435,9 +435,16 @@ await checkRender(defaults, {
 {
   const data = defaults.objects.find((o) => o.kind === "Secret")?.data ?? {};
   const decoded = (key) => (data[key] ? Buffer.from(data[key], "base64").toString() : "");
-  report("default values: a generated identity key of >= 32 bytes and TOTP key of 64 hex digits", [
+  report("default values: a generated identity key of >= 32 bytes, TOTP and payments keys of 64 hex digits", [
     decoded("identity-key").length < 32 && "no identity-key of >= 32 bytes in the chart's Secret",
-    !/^[0-9a-f]{64}$/.test(decoded("totp-key")) && `totp-key is not 64 hex digits: '${decoded("totp-key")}'`,
+    ...["totp-key", "payments-pin-key", "payments-qr-key"].map((key) =>
+      !/^[0-9a-f]{64}$/.test(decoded(key)) && `${key} is not 64 hex digits: '${decoded(key)}'`),
+  ].filter(Boolean));
+  const payments = defaults.objects.find((o) => o.kind === "Deployment" && componentOf(o) === "payments");
+  const refs = Object.fromEntries((podSpecOf(payments).containers[0].env ?? []).map((e) => [e.name, e.valueFrom?.secretKeyRef?.key]));
+  report("default values: payments gets its PIN and QR keys from the Secret", [
+    refs.UWALLET_PAYMENTS_PIN_KEY !== "payments-pin-key" && "UWALLET_PAYMENTS_PIN_KEY not from payments-pin-key",
+    refs.UWALLET_PAYMENTS_QR_KEY !== "payments-qr-key" && "UWALLET_PAYMENTS_QR_KEY not from payments-qr-key",
   ].filter(Boolean));
 }
 
@@ -451,7 +458,7 @@ await checkRender(production, {
   for (const o of production.objects.filter((x) => x.kind === "Deployment")) {
     for (const e of podSpecOf(o).containers[0].env ?? []) {
       const ref = e.valueFrom?.secretKeyRef?.name;
-      if (ref && !["uwallet-identity", "uwallet-totp", "uwallet-bootstrap-admin", "uwallet-postgres", "uwallet-redis"].includes(ref)) problems.push(`${o.metadata.name}: ${e.name} from Secret ${ref}`);
+      if (ref && !["uwallet-identity", "uwallet-totp", "uwallet-payments-keys", "uwallet-bootstrap-admin", "uwallet-postgres", "uwallet-redis"].includes(ref)) problems.push(`${o.metadata.name}: ${e.name} from Secret ${ref}`);
     }
     const env = envOf(podSpecOf(o).containers[0]);
     if (componentOf(o) !== "gateway" && !env.UWALLET_TLS_CLIENT_CA) problems.push(`${o.metadata.name}: mTLS not required`);

@@ -14,6 +14,7 @@
 #include "services/payments/schema/migrations.h"
 #include "services/payments/storage/pg_store.h"
 #include "uwallet/common/log.h"
+#include "uwallet/crypto/encoding.h"
 #include "uwallet/crypto/random.h"
 #include "uwallet/events/events.h"
 #include "uwallet/service/metrics.h"
@@ -29,6 +30,7 @@ struct Flags {
   std::string fees = "withdrawal:10:10:0";
   std::string time_zone = "Asia/Shanghai";
   std::string qr_key;
+  std::string pin_key;  // 64 hex digits
   int64_t risk_allow_up_to_minor = 50'000;
   absl::Duration ledger_timeout = absl::Seconds(3);
   absl::Duration auth_timeout = absl::Seconds(2);
@@ -130,6 +132,16 @@ absl::StatusOr<CoreOptions> OptionsFrom(const Flags& f) {
   if (options.qr_key.size() < 32) {
     return absl::InvalidArgumentError("--payments-qr-key needs at least 32 bytes");
   }
+  if (f.pin_key.empty()) {
+    // Never a random key here: PINs stored with it could not be checked after a restart.
+    log::Warn("--payments-pin-key not set; payment PINs use argon2id (slow: tens per second)");
+  } else {
+    absl::StatusOr<std::string> key = crypto::HexDecode(f.pin_key);
+    if (!key.ok() || key->size() != kPinKeyBytes) {
+      return absl::InvalidArgumentError("--payments-pin-key must be 64 hex digits (32 bytes)");
+    }
+    options.pin_key = *std::move(key);
+  }
   return options;
 }
 
@@ -158,7 +170,11 @@ int main(int argc, char** argv) {
                 config.AddString("payments-time-zone", &flags.time_zone,
                                  "day boundary of daily limits and schedules");
                 config.AddString("payments-qr-key", &flags.qr_key,
-                                 "HMAC key of merchant payment codes (>= 32 bytes)");
+                                 "HMAC key of merchant payment codes (>= 32 bytes; the same on "
+                                 "every replica)");
+                config.AddString("payments-pin-key", &flags.pin_key,
+                                 "key protecting stored payment PINs (64 hex digits, the same on "
+                                 "every replica; prefer the environment variable)");
                 config.AddInt("payments-risk-allow-up-to-minor", &flags.risk_allow_up_to_minor,
                               "when fraud does not answer: allow up to this amount, hold above");
                 config.AddDuration("payments-ledger-timeout", &flags.ledger_timeout,

@@ -14,11 +14,18 @@ uw_suite_env() {
   # create agents and analysts with AuthAdminService.CreateStaffAccount. Local suites only.
   [ -f "$run/admin.password" ] || python3 -c 'import secrets; print("admin-" + secrets.token_urlsafe(18))' >"$run/admin.password"
   chmod 600 "$run/admin.password"
+  # Payments: the key protecting stored PINs and the merchant QR key (kept across restarts, as in
+  # a cluster where every replica must share them).
+  [ -f "$run/payments-pin.key" ] || python3 -c 'import secrets; print(secrets.token_hex(32))' >"$run/payments-pin.key"
+  [ -f "$run/payments-qr.key" ] || python3 -c 'import secrets; print(secrets.token_hex(32))' >"$run/payments-qr.key"
+  chmod 600 "$run/payments-pin.key" "$run/payments-qr.key"
   {
     echo "UWALLET_PG_DSN='$UW_PG_DSN'"
     echo "UWALLET_REDIS_ADDR='$UW_REDIS_ADDR'"
     echo "UWALLET_IDENTITY_KEY='$(cat "$run/identity.key")'"
     echo "UWALLET_DEV_MAILBOX=true"
+    echo "UWALLET_PAYMENTS_PIN_KEY='$(cat "$run/payments-pin.key")'"
+    echo "UWALLET_PAYMENTS_QR_KEY='$(cat "$run/payments-qr.key")'"
     echo "UWALLET_BOOTSTRAP_ADMIN='admin@uwallet.example:$(cat "$run/admin.password")'"
     echo "UWALLET_HTTP_LISTEN='127.0.0.1:$UW_PORT_HTTP'"
     # The Vite dev server of the web console may call the gateway cross-origin.

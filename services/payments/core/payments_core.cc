@@ -148,7 +148,8 @@ PaymentsCore::PaymentsCore(PaymentStore& store, LedgerClient& ledger, AuthClient
       bank_(bank),
       clock_(clock),
       ids_(ids),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      pins_(options_.pin_key) {}
 
 absl::Status PaymentsCore::CheckAmount(const Amount& amount) const {
   if (amount.currency.empty()) return CurrencyMismatch("amount.currency is required");
@@ -178,11 +179,16 @@ absl::Status PaymentsCore::CheckPin(const std::string& user_id, const std::strin
          {"retry_after_s", absl::StrCat(absl::ToInt64Seconds(s.locked_until - now) + 1)}});
   };
   if (now < state->locked_until) return locked(*state);
-  absl::StatusOr<bool> right = pin.size() == 6 ? crypto::VerifyPassword(state->hash, pin) : false;
+  absl::StatusOr<bool> right = pin.size() == 6 ? pins_.Verify(state->hash, user_id, pin) : false;
   UW_RETURN_IF_ERROR(right.status());
   if (*right) {
     if (state->failed_attempts > 0 || state->lock_count > 0) {
       UW_RETURN_IF_ERROR(store_.RecordRightPin(user_id));
+    }
+    if (pins_.NeedsRehash(state->hash)) {
+      // An argon2id PIN from before the PIN key: store it keyed now that we know it.
+      UW_ASSIGN_OR_RETURN(std::string keyed, pins_.Hash(user_id, pin));
+      UW_RETURN_IF_ERROR(store_.ReplacePinHash(user_id, state->hash, keyed));
     }
     return absl::OkStatus();
   }
@@ -1265,7 +1271,7 @@ absl::Status PaymentsCore::SetPaymentPin(const Caller& caller, const std::string
   }
   UW_RETURN_IF_ERROR(auth_.ValidateStepUp(caller.user_id, step_up_token,
                                           StepUpAction::kSetPaymentPin, /*consume=*/true));
-  UW_ASSIGN_OR_RETURN(std::string hash, crypto::HashPassword(pin));
+  UW_ASSIGN_OR_RETURN(std::string hash, pins_.Hash(caller.user_id, pin));
   return store_.PutPin(caller.user_id, hash, clock_.Now());
 }
 
@@ -1273,7 +1279,7 @@ absl::Status PaymentsCore::ChangePaymentPin(const Caller& caller, const std::str
                                             const std::string& new_pin) {
   UW_RETURN_IF_ERROR(CheckPin(caller.user_id, old_pin));
   UW_RETURN_IF_ERROR(CheckPinFormat(new_pin));
-  UW_ASSIGN_OR_RETURN(std::string hash, crypto::HashPassword(new_pin));
+  UW_ASSIGN_OR_RETURN(std::string hash, pins_.Hash(caller.user_id, new_pin));
   return store_.PutPin(caller.user_id, hash, clock_.Now());
 }
 

@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "services/payments/core/fees.h"
 #include "services/payments/core/model.h"
+#include "services/payments/core/pin_hash.h"
 #include "services/payments/core/ports.h"
 #include "services/payments/core/qr.h"
 #include "uwallet/common/clock.h"
@@ -52,7 +53,8 @@ struct CoreOptions {
   absl::Duration pin_lock_max = absl::Hours(24);
   RiskFailPolicy risk_fail_policy;
   absl::Duration review_hold_ttl = absl::Hours(24 * 7);
-  std::string qr_key;  // HMAC key of merchant payment codes (≥ 32 bytes)
+  std::string qr_key;   // HMAC key of merchant payment codes (≥ 32 bytes)
+  std::string pin_key;  // 32 bytes: PINs stored keyed (pin_hash.h); empty: argon2id
   absl::Duration qr_ttl_default = absl::Minutes(5);
   absl::Duration qr_ttl_max = absl::Hours(24);
   absl::TimeZone zone = absl::UTCTimeZone();       // day boundaries of daily limits and schedules
@@ -291,6 +293,7 @@ class PaymentsCore {
   const Clock& clock_;
   IdGenerator& ids_;
   CoreOptions options_;
+  PinHasher pins_;
 };
 
 // The status a stored failure is reported with (INSUFFICIENT_FUNDS → FAILED_PRECONDITION, ...).

@@ -302,6 +302,10 @@ class PaymentStore {
                                                                 absl::Duration lock_base,
                                                                 absl::Duration lock_max) = 0;
   [[nodiscard]] virtual absl::Status RecordRightPin(const std::string& user_id) = 0;
+  // Replaces the stored hash only while it is still `old_hash` (a PIN changed meanwhile wins).
+  [[nodiscard]] virtual absl::Status ReplacePinHash(const std::string& user_id,
+                                                    const std::string& old_hash,
+                                                    const std::string& new_hash) = 0;
 
   // Schedules.
   [[nodiscard]] virtual absl::StatusOr<Schedule> InsertSchedule(const Schedule& schedule) = 0;

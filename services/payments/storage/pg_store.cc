@@ -688,6 +688,14 @@ absl::Status PgPaymentStore::RecordRightPin(const std::string& user_id) {
       .status();
 }
 
+absl::Status PgPaymentStore::ReplacePinHash(const std::string& user_id, const std::string& old_hash,
+                                            const std::string& new_hash) {
+  return pool_
+      .Exec("UPDATE payment_pins SET pin_hash = $3 WHERE user_id = $1 AND pin_hash = $2",
+            pg::P(user_id, old_hash, new_hash))
+      .status();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Schedules
 // ---------------------------------------------------------------------------------------------

@@ -44,6 +44,8 @@ class PgPaymentStore final : public PaymentStore {
                                           int attempts_max, absl::Duration lock_base,
                                           absl::Duration lock_max) override;
   absl::Status RecordRightPin(const std::string& user_id) override;
+  absl::Status ReplacePinHash(const std::string& user_id, const std::string& old_hash,
+                              const std::string& new_hash) override;
   absl::StatusOr<Schedule> InsertSchedule(const Schedule& schedule) override;
   absl::StatusOr<std::vector<Schedule>> ListSchedules(const std::string& user_id,
                                                       int limit) override;

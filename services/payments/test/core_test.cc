@@ -50,6 +50,7 @@ struct Fixture {
   static CoreOptions Options() {
     CoreOptions options;
     options.qr_key = std::string(32, 'q');
+    options.pin_key = std::string(kPinKeyBytes, 'p');
     return options;
   }
 
@@ -298,6 +299,28 @@ TEST_CASE("risk: decline, challenge, review with a hold, fail policy when fraud 
     REQUIRE(large.ok());
     REQUIRE(large->status == PaymentStatus::kUnderReview);
   }
+}
+
+TEST_CASE("payment PIN: an argon2id PIN from before the PIN key is stored keyed after it is used") {
+  CoreOptions keyless = Fixture::Options();
+  keyless.pin_key.clear();
+  Fixture f(keyless);  // alice's PIN is stored with argon2id
+  const std::string legacy = f.store.GetPin("alice").value()->hash;
+  REQUIRE(legacy.rfind("$argon2id$", 0) == 0);
+  // The service restarts with --payments-pin-key.
+  CoreOptions keyed_options = Fixture::Options();
+  PaymentsCore keyed(f.store, f.ledger, f.auth, f.risk, f.bank, f.clock, f.ids, keyed_options);
+  auto wrong = f.ToBob(100);
+  wrong.pin = "999999";
+  RequireReason(keyed.Transfer(f.alice, wrong).status(), "WRONG_PIN");
+  REQUIRE(f.store.GetPin("alice").value()->hash == legacy);  // a wrong PIN changes nothing
+  REQUIRE(keyed.Transfer(f.alice, f.ToBob(100)).ok());
+  const std::string now_stored = f.store.GetPin("alice").value()->hash;
+  REQUIRE(now_stored.rfind("uwpin1$", 0) == 0);
+  // The keyed PIN works from now on, and the wrong one is still wrong.
+  REQUIRE(keyed.Transfer(f.alice, f.ToBob(100)).ok());
+  RequireReason(keyed.Transfer(f.alice, wrong).status(), "WRONG_PIN");
+  REQUIRE(f.store.GetPin("alice").value()->hash == now_stored);
 }
 
 TEST_CASE("payment PIN: not set, wrong with attempts left, lockout that grows, change") {

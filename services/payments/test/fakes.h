@@ -482,6 +482,14 @@ class FakeStore final : public PaymentStore {
     return absl::OkStatus();
   }
 
+  absl::Status ReplacePinHash(const std::string& user, const std::string& old_hash,
+                              const std::string& new_hash) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = pins_.find(user);
+    if (it != pins_.end() && it->second.hash == old_hash) it->second.hash = new_hash;
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<Schedule> InsertSchedule(const Schedule& schedule) override {
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto& [id, s] : schedules_) {

@@ -332,6 +332,18 @@ TEST_CASE("pg: the card table never holds a card number") {
   REQUIRE(f.core->ListBankCards("alice")->empty());
 }
 
+TEST_CASE("pg: a PIN hash is replaced only while it is still the one that was checked") {
+  PgFixture f;
+  const std::string before = f.store->GetPin("alice").value()->hash;
+  // A PIN changed meanwhile wins over a rehash of the old one.
+  REQUIRE(f.store->ReplacePinHash("alice", "not-the-stored-hash", "uwpin1$x$y").ok());
+  REQUIRE(f.store->GetPin("alice").value()->hash == before);
+  REQUIRE(f.store->ReplacePinHash("alice", before, "uwpin1$x$y").ok());
+  REQUIRE(f.store->GetPin("alice").value()->hash == "uwpin1$x$y");
+  // Attempts and lockouts are left as they were.
+  REQUIRE(f.store->GetPin("alice").value()->failed_attempts == 0);
+}
+
 TEST_CASE("pg: PIN lockout grows; refunds stay within the original; withdrawal lifecycle") {
   PgFixture f;
   auto wrong = [&] {

@@ -122,6 +122,10 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .Values.totp.existingSecret -}}{{ .Values.totp.existingSecretKey }}{{- else -}}totp-key{{- end -}}
 {{- end -}}
 
+{{- define "uwallet.paymentsKeysSecretName" -}}
+{{- default (include "uwallet.secretName" .) .Values.paymentsKeys.existingSecret -}}
+{{- end -}}
+
 {{- define "uwallet.identitySecretName" -}}
 {{- default (include "uwallet.secretName" .) .Values.identity.existingSecret -}}
 {{- end -}}
