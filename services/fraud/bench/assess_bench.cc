@@ -2,7 +2,10 @@
 // prints calls/s and latency percentiles (a figure, never an assertion). Used by
 // `tools/bench fraud`.
 //   uwallet-fraud-bench --addr=127.0.0.1:50055 --identity-key=HEX [--clients=64] [--duration=10]
-//                       [--users=10000] [--warmup=2]
+//                       [--users=10000] [--warmup=2] [--rate=0]
+// --rate=N paces the clients to N calls/s in total (each client on its own schedule, latency
+// measured from the scheduled start, so a slow answer is not hidden by a late start); 0 = as
+// fast as they can (closed loop).
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -53,6 +56,10 @@ int main(int argc, char** argv) {
   const int duration_s = std::max(1, IntArg(argc, argv, "duration", 10));
   const int warmup_s = std::max(0, IntArg(argc, argv, "warmup", 2));
   const int users = std::max(1, IntArg(argc, argv, "users", 10'000));
+  const int rate = std::max(0, IntArg(argc, argv, "rate", 0));
+  // Paced: each client sends every `interval`, starting at a different offset.
+  const auto interval = rate > 0 ? std::chrono::nanoseconds(1'000'000'000LL * clients / rate)
+                                 : std::chrono::nanoseconds(0);
   auto signer = grpcutil::IdentitySigner::Create(key, RealClock::Instance());
   if (!signer.ok()) {
     std::fprintf(stderr, "bad --identity-key: %s\n", signer.status().ToString().c_str());
@@ -72,7 +79,15 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, c] {
       auto stub = fraud::v1::FraudInternalService::NewStub(channels[c % kChannels]);
       uint64_t n = static_cast<uint64_t>(c) * 7919;
+      auto next = std::chrono::steady_clock::now() + interval * c / clients;
       while (!stop.load()) {
+        if (rate > 0) {
+          std::this_thread::sleep_until(next);
+        } else {
+          next = std::chrono::steady_clock::now();
+        }
+        const auto scheduled = next;
+        next += interval;
         fraud::v1::AssessRequest request;
         request.set_user_id(absl::StrCat("bench-user-", (n++ * 2654435761u) % users));
         request.set_kind(fraud::v1::ACTIVITY_KIND_TRANSFER);
@@ -85,10 +100,9 @@ int main(int argc, char** argv) {
         context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
         context.AddMetadata(grpcutil::kIdentityHeader, signer->SignService("payments"));
         fraud::v1::AssessResponse response;
-        const auto start = std::chrono::steady_clock::now();
         grpc::Status status = stub->Assess(&context, request, &response);
         const double ms =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - scheduled)
                 .count();
         if (!measuring.load()) continue;
         if (!status.ok()) {
@@ -115,8 +129,9 @@ int main(int argc, char** argv) {
     return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(all.size() * p))];
   };
   std::printf(
-      "clients=%d calls=%zu calls_per_s=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%lld\n",
-      clients, all.size(), all.size() / elapsed_s, pct(0.50), pct(0.99),
-      all.empty() ? 0.0 : all.back(), static_cast<long long>(errors.load()));
+      "clients=%d rate=%s calls=%zu calls_per_s=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f "
+      "errors=%lld\n",
+      clients, rate > 0 ? std::to_string(rate).c_str() : "max", all.size(), all.size() / elapsed_s,
+      pct(0.50), pct(0.99), all.empty() ? 0.0 : all.back(), static_cast<long long>(errors.load()));
   return 0;
 }
