@@ -42,6 +42,7 @@ class LogOnlyNotifier final : public notify::Notifier {
 struct Fraud {
   explicit Fraud(service::Runtime& runtime)
       : store(*runtime.pg, *runtime.ids),
+        decision_log(*runtime.pg),
         calls(*runtime.signer),
         auth(runtime.Channel(runtime.peers.auth), calls),
         ledger(runtime.Channel(runtime.peers.ledger), calls),
@@ -55,7 +56,9 @@ struct Fraud {
         stolen(store, auth, ledger, payments, support, *notifier, *runtime.clock),
         hub(*runtime.redis, runtime.redis->options()),
         workers(store, *runtime.redis, hub, *notifier, auth, stolen, *runtime.clock, ConsumerName(),
-                &ledger) {}
+                &ledger) {
+    store.UseDecisionLog(&decision_log);
+  }
 
   static std::string ConsumerName() {
     char host[256] = {0};
@@ -64,6 +67,7 @@ struct Fraud {
   }
 
   PgFraudStore store;
+  DecisionLogWriter decision_log;
   RemoteCalls calls;
   GrpcAuthClient auth;
   GrpcLedgerClient ledger;
@@ -148,6 +152,7 @@ int main(int argc, char** argv) {
                 absl::Status seeded =
                     fraud_app->store.EnsureRules(DefaultRules(), runtime.clock->Now());
                 if (!seeded.ok()) return seeded;
+                fraud_app->decision_log.Start();
                 fraud_app->hub.Start();
                 fraud_app->workers.Start();
                 return absl::OkStatus();
@@ -156,6 +161,7 @@ int main(int argc, char** argv) {
               [] {
                 fraud_app->hub.Stop();  // ends every WatchAlerts stream cleanly
                 fraud_app->workers.Stop();
+                fraud_app->decision_log.Stop();  // writes what is still queued
               },
       });
 }

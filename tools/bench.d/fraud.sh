@@ -1,6 +1,6 @@
 # tools/bench fraud [--seconds=N] [--clients="64"] [--users=N]
 # FraudInternalService.Assess over gRPC: calls/s and p50/p99 at 64 concurrent clients, then p50/p99
-# with the same clients paced to half that rate (the goal: p99 < 10 ms at the service) (one
+# with the same clients paced to 1/2 and 1/4 of that rate (the goal: p99 < 10 ms at the service) (one
 # feature read + rule evaluation + decision-log insert per call). Self-contained: starts its own
 # throw-away PostgreSQL, Redis and uwallet-fraud on free ports, seeds risk features for the users,
 # stops everything at exit. Prints figures; asserts nothing.
@@ -76,11 +76,13 @@ $(. /etc/os-release && echo "$PRETTY_NAME"), load average before: $(cut -d' ' -f
     results+=("$line")
     # The p99 that payments sees in normal operation: the same clients paced to half the rate.
     max_rate=$(sed -n 's/.*calls_per_s=\([0-9]*\).*/\1/p' <<<"$line")
-    if [ "${max_rate:-0}" -ge 2 ]; then
-      uw_say "Assess, $clients clients paced to $((max_rate / 2)) calls/s (half the maximum), ${seconds}s"
+    local divisor
+    for divisor in 2 4; do
+      [ "${max_rate:-0}" -ge "$divisor" ] || continue
+      uw_say "Assess, $clients clients paced to $((max_rate / divisor)) calls/s (1/$divisor of the maximum), ${seconds}s"
       results+=("$("$bench_bin" --addr="127.0.0.1:$fraud_port" --identity-key="$identity_key" \
-        --clients="$clients" --duration="$seconds" --warmup=2 --users="$users" --rate=$((max_rate / 2)))")
-    fi
+        --clients="$clients" --duration="$seconds" --warmup=2 --users="$users" --rate=$((max_rate / divisor)))")
+    done
   done
   echo
   echo "uwallet tools/bench fraud — $(date -u +%Y-%m-%dT%H:%MZ)"

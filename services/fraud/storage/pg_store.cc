@@ -333,7 +333,11 @@ absl::Status PgFraudStore::RecordAssessment(const AssessInput& in, const Assessm
   if (a.decision != Decision::kReview && a.decision != Decision::kDecline && alerts.empty()) {
     // The common case, on the hot path: the decision log row does not wait for the WAL flush
     // (a crash may lose the last few milliseconds of allow/challenge log rows, never a case or
-    // an alert; fsync latency here swings from 0.1 to 2+ ms).
+    // an alert; fsync latency here swings from 0.1 to 2+ ms). With the decision-log writer the
+    // call does not wait for a transaction at all.
+    if (decision_log_ != nullptr && decision_log_->Enqueue({insert, params})) {
+      return absl::OkStatus();
+    }
     return pool_.Transact([&](pg::Connection& tx) -> absl::Status {
       UW_RETURN_IF_ERROR(tx.Exec("SET LOCAL synchronous_commit TO off").status());
       return tx.Exec(insert, params).status();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "services/fraud/core/ports.h"
+#include "services/fraud/storage/decision_log.h"
 #include "uwallet/common/ids.h"
 #include "uwallet/pg/pg.h"
 
@@ -17,6 +18,10 @@ inline constexpr int kOpenCasesPerEventMax = 5;
 class PgFraudStore final : public FraudRepository, public StolenStore {
  public:
   PgFraudStore(pg::Pool& pool, IdGenerator& ids) : pool_(pool), ids_(ids) {}
+
+  // Common decisions (allow/challenge, no alert) go through `writer` instead of a transaction of
+  // their own (decision_log.h). Null: written inline (the default; tests read them at once).
+  void UseDecisionLog(DecisionLogWriter* writer) { decision_log_ = writer; }
 
   // Inserts the default rules that are missing (start-up); existing rules are left as they are.
   [[nodiscard]] absl::Status EnsureRules(const std::vector<Rule>& defaults, absl::Time now);
@@ -78,6 +83,7 @@ class PgFraudStore final : public FraudRepository, public StolenStore {
 
   pg::Pool& pool_;
   IdGenerator& ids_;
+  DecisionLogWriter* decision_log_ = nullptr;
 };
 
 }  // namespace uwallet::fraud

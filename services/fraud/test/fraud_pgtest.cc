@@ -242,6 +242,53 @@ TEST_CASE("assess: rules as data, decision log, shadow mode and versions") {
               ms[ms.size() / 2], ms[ms.size() * 99 / 100]);
 }
 
+TEST_CASE("assess: the decision log written off the call path, batched, nothing lost") {
+  Env env;
+  testing::FakePayments payments;
+  FakeClock clock(absl::Now());
+  DecisionLogWriter writer(env.schema.pool(), {.queue_max = 50, .batch_max = 16});
+  env.store->UseDecisionLog(&writer);
+  Assessor assessor(*env.store, payments, clock, env.ids);
+  const std::string user = env.ids.NewId();
+  auto assess = [&](int i) {
+    absl::StatusOr<Assessment> a = assessor.Assess({.user_id = user,
+                                                    .kind = ActivityKind::kTransfer,
+                                                    .amount_minor = 100 + i,
+                                                    .currency = "CNY",
+                                                    .counterparty_id = "payee",
+                                                    .device_id = "d-1",
+                                                    .reference_id = absl::StrCat("pay-", i)});
+    REQUIRE(a.ok());
+    return *a;
+  };
+  auto rows = [&] {
+    return env.Count(absl::StrCat("SELECT count(*) FROM decisions WHERE user_id = '", user, "'"));
+  };
+  // Not started: written inline, at once.
+  assess(0);
+  CHECK(rows() == 1);
+  writer.Start();
+  // 120 calls: more than the queue holds at once, so some may be written inline; every one is
+  // written exactly once in the end.
+  for (int i = 1; i <= 120; ++i) assess(i);
+  bool all = false;
+  for (int i = 0; i < 100 && !all; ++i) {
+    all = rows() == 121;
+    if (!all) absl::SleepFor(absl::Milliseconds(20));
+  }
+  CHECK(all);
+  CHECK(env.Count(absl::StrCat(
+            "SELECT count(DISTINCT reference_id) FROM decisions WHERE user_id = '", user, "'")) ==
+        121);
+  // Stop writes what is queued; afterwards rows are written inline again.
+  for (int i = 121; i <= 130; ++i) assess(i);
+  writer.Stop();
+  CHECK(rows() == 131);
+  assess(131);
+  CHECK(rows() == 132);
+  env.store->UseDecisionLog(nullptr);
+}
+
 TEST_CASE("review decisions open a case with the payment and a risky-payment alert") {
   Env env;
   testing::FakePayments payments;
