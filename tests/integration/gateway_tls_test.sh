@@ -9,6 +9,8 @@
 #   - afterwards the gateway still serves (the refusals were handshakes, not crashes).
 # Without the env file it exits 77 (skipped).
 set -uo pipefail
+# shellcheck disable=SC1091
+source "$(dirname "$0")/lib.sh"
 [ -n "${UWALLET_TEST_ENV_FILE:-}" ] || { echo "UWALLET_TEST_ENV_FILE not set: skipping"; exit 77; }
 ROOT="${UWALLET_ROOT:?}"
 BUILD="${UWALLET_BUILD_DIR:?}"
@@ -22,11 +24,7 @@ for bin in "$GATEWAY" "$UWCTL" "$BUF"; do [ -x "$bin" ] || { echo "missing $bin"
 work="$(mktemp -d /tmp/uwallet-gateway-tls.XXXXXX)"
 pid=""
 cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
+  it_stop "$pid"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -34,11 +32,10 @@ trap cleanup EXIT
 "$ROOT/tools/dev-certs" --services gateway "$work/ca" >/dev/null 2>&1 || { echo "dev-certs failed"; exit 1; }
 "$ROOT/tools/dev-certs" --services gateway "$work/other-ca" >/dev/null 2>&1 || { echo "dev-certs failed"; exit 1; }
 cert="$work/ca/gateway"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 for attempt in 1 2 3; do
-  grpc_port="$(free_port)"
-  web_port="$(free_port)"
+  grpc_port="$(it_free_port)"
+  web_port="$(it_free_port)"
   env -i PATH="$PATH" UWALLET_IDENTITY_KEY="$UWALLET_IDENTITY_KEY" "$GATEWAY" \
     --listen "127.0.0.1:$grpc_port" --http-listen "127.0.0.1:$web_port" --metrics-listen= \
     --redis-addr "$UWALLET_REDIS_ADDR" --redis-prefix "gateway-tls-test-$$:" \
@@ -60,13 +57,7 @@ done
 [ -n "$pid" ] || { echo "could not start the gateway"; exit 1; }
 web="https://127.0.0.1:$web_port"
 
-passed=0
-failed=0
 out=""
-check() {  # check NAME COMMAND...: one assertion
-  local name="$1"; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok: $name"; else failed=$((failed + 1)); echo "FAILED: $name"; echo "  output: ${out:0:400}"; fi
-}
 call() {  # call PROTOCOL URL CA: SearchFaq, the output in $out; returns buf's exit status
   out="$("$BUF" curl --protocol "$1" --schema "$ROOT/proto" --cacert "$3" -d '{"query":"refund","locale":"en"}' \
     "$2/uwallet.support.v1.SupportService/SearchFaq" 2>&1)"
@@ -89,5 +80,4 @@ check "TLS 1.2 is accepted" bash -c "openssl s_client -connect 127.0.0.1:$web_po
 check "gRPC-Web over HTTPS still answers afterwards" answered grpcweb "$web" "$cert/ca.crt"
 check "the gateway is still running" kill -0 "$pid"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+it_summary

@@ -6,6 +6,8 @@
 # also exits 0. Uses a fresh database on the suite's throw-away PostgreSQL (UWALLET_TEST_ENV_FILE),
 # dropped afterwards. Without the env file it exits 77 (skipped).
 set -uo pipefail
+# shellcheck disable=SC1091
+source "$(dirname "$0")/lib.sh"
 [ -n "${UWALLET_TEST_ENV_FILE:-}" ] || { echo "UWALLET_TEST_ENV_FILE not set: skipping"; exit 77; }
 BUILD="${UWALLET_BUILD_DIR:?}"
 # shellcheck disable=SC1090
@@ -20,12 +22,6 @@ cleanup() { psql "$UWALLET_PG_DSN" -qAtc "DROP DATABASE IF EXISTS $database" >/d
 trap cleanup EXIT
 psql "$UWALLET_PG_DSN" -qAtc "CREATE DATABASE $database" >/dev/null || { echo "cannot create $database"; exit 1; }
 
-passed=0
-failed=0
-check() {  # check NAME COMMAND...: one assertion
-  local name="$1"; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok: $name"; else failed=$((failed + 1)); echo "FAILED: $name"; fi
-}
 
 # run_job SERVICE LOG: the binary with exactly the Job's environment.
 run_job() {
@@ -61,5 +57,4 @@ for svc in "${SERVICES[@]}"; do
   check "$svc: a second --migrate-only exits 0 (nothing to do)" exits_zero "$svc" "$log_dir/$svc-2.log"
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+it_summary

@@ -9,6 +9,8 @@
 #   - afterwards the good client is still served (the refusals were the handshake, not a crash).
 # Without UWALLET_TEST_ENV_FILE it exits 77 (skipped).
 set -uo pipefail
+# shellcheck disable=SC1091
+source "$(dirname "$0")/lib.sh"
 [ -n "${UWALLET_TEST_ENV_FILE:-}" ] || { echo "UWALLET_TEST_ENV_FILE not set: skipping"; exit 77; }
 ROOT="${UWALLET_ROOT:?}"
 BUILD="${UWALLET_BUILD_DIR:?}"
@@ -21,21 +23,11 @@ for bin in "$LEDGER" "$UWCTL"; do [ -x "$bin" ] || { echo "missing $bin"; exit 1
 work="$(mktemp -d /tmp/uwallet-mtls.XXXXXX)"
 pid=""
 cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
+  it_stop "$pid"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-check() {  # check NAME COMMAND...: one assertion
-  local name="$1"; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok: $name"; else failed=$((failed + 1)); echo "FAILED: $name"; fi
-}
 
 "$ROOT/tools/dev-certs" --services "ledger gateway" "$work/ca" 2>/dev/null || { echo "dev-certs failed"; exit 1; }
 "$ROOT/tools/dev-certs" --services "ledger gateway" "$work/other-ca" 2>/dev/null || { echo "dev-certs failed"; exit 1; }
@@ -45,7 +37,7 @@ stranger="$work/other-ca/gateway"
 
 # A free port (retry if another process takes it between the check and the bind).
 for attempt in 1 2 3; do
-  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+  port="$(it_free_port)"
   "$LEDGER" --listen "127.0.0.1:$port" --metrics-listen= \
     --pg-dsn "$UWALLET_PG_DSN" --redis-addr "$UWALLET_REDIS_ADDR" --redis-prefix "mtls-test-$$:" \
     --identity-key "$UWALLET_IDENTITY_KEY" \
@@ -95,5 +87,4 @@ check "a server name the certificate does not hold is refused" \
 check "the good client is still served afterwards" serves "${good[@]}" "$addr"
 check "the ledger is still running" kill -0 "$pid"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+it_summary

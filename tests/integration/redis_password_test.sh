@@ -7,6 +7,8 @@
 #   - the password never appears in the log.
 # Without the env file it exits 77 (skipped).
 set -uo pipefail
+# shellcheck disable=SC1091
+source "$(dirname "$0")/lib.sh"
 [ -n "${UWALLET_TEST_ENV_FILE:-}" ] || { echo "UWALLET_TEST_ENV_FILE not set: skipping"; exit 77; }
 BUILD="${UWALLET_BUILD_DIR:?}"
 # shellcheck disable=SC1090
@@ -20,40 +22,26 @@ work="$(mktemp -d /tmp/uwallet-redis-password.XXXXXX)"
 password="rp-$RANDOM-$RANDOM-$RANDOM"
 redis_pid=""
 pids=()
-stop() {  # stop PID: TERM, then KILL after 10 s
-  local pid="$1"
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
-  for pid in "${pids[@]}"; do stop "$pid"; done
-  [ -n "$redis_pid" ] && stop "$redis_pid"
+  for pid in "${pids[@]}"; do it_stop "$pid"; done
+  it_stop "$redis_pid"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
-redis_port="$(free_port)"
+redis_port="$(it_free_port)"
 redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --dir "$work" \
   --requirepass "$password" >"$work/redis.log" 2>&1 </dev/null &
 redis_pid=$!
 for _ in $(seq 1 50); do redis-cli -p "$redis_port" -a "$password" --no-auth-warning ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
 redis-cli -p "$redis_port" -a "$password" --no-auth-warning ping 2>/dev/null | grep -q PONG || { echo "redis did not start"; cat "$work/redis.log"; exit 1; }
 
-passed=0
-failed=0
-check() {  # check NAME COMMAND...: one assertion
-  local name="$1"; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok: $name"; else failed=$((failed + 1)); echo "FAILED: $name"; fi
-}
 
 # start_ledger NAME PASSWORD: a ledger on a free port using the private Redis; sets $addr.
 start_ledger() {
   local name="$1" secret="$2" port
-  port="$(free_port)"
+  port="$(it_free_port)"
   env -i PATH="$PATH" UWALLET_REDIS_PASSWORD="$secret" "$LEDGER" --listen "127.0.0.1:$port" --metrics-listen= \
     --pg-dsn "$UWALLET_PG_DSN" --redis-addr "127.0.0.1:$redis_port" --redis-prefix "redis-password-test-$$:" \
     --identity-key "$UWALLET_IDENTITY_KEY" >"$work/$name.log" 2>&1 </dev/null &
@@ -75,5 +63,4 @@ check "with a wrong password: the log says why" grep -qiE "WRONGPASS|invalid use
 check "the password is in no log" bash -c "! grep -q -- '$password' '$work/good.log' '$work/wrong.log'"
 check "the ready ledger is still ready" ready 5s "$good"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+it_summary

@@ -1,23 +1,27 @@
 #pragma once
 // Every failure the payments core reports, with the code an app should act on and the reason it
 // shows help text for (uwallet.common.v1.ErrorReason names). Metadata (attempts_left, limit, ...)
-// rides as a second payload that grpc/ turns into ErrorInfo.metadata.
+// rides in the shared error-metadata payload (uwallet/common/error_metadata.h) that grpc/ turns
+// into ErrorInfo.metadata.
 
 #include <map>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "uwallet/common/error_metadata.h"
 #include "uwallet/common/status.h"
 
 namespace uwallet::payments {
 
-inline constexpr absl::string_view kMetadataPayloadUrl = "type.uwallet.dev/payments-metadata";
-
-// Adds reason metadata ("k=v" lines) to a status.
-[[nodiscard]] absl::Status WithMetadata(absl::Status status,
-                                        const std::map<std::string, std::string>& metadata);
-[[nodiscard]] std::map<std::string, std::string> MetadataOf(const absl::Status& status);
+// Adds reason metadata to a status (the shared payload of every service).
+[[nodiscard]] inline absl::Status WithMetadata(absl::Status status,
+                                               const std::map<std::string, std::string>& metadata) {
+  return WithErrorMetadata(std::move(status), metadata);
+}
+[[nodiscard]] inline std::map<std::string, std::string> MetadataOf(const absl::Status& status) {
+  return ErrorMetadataOf(status);
+}
 
 // The reason for a status code when the status has none (e.g. a transport failure).
 [[nodiscard]] std::string ReasonOrDefault(const absl::Status& status);

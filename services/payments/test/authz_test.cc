@@ -2,6 +2,7 @@
 // admits exactly the callers it names.
 #include <catch2/catch.hpp>
 
+#include "services/payments/core/errors.h"
 #include "services/payments/grpc/services.h"
 #include "uwallet/common/status.h"
 
@@ -56,7 +57,7 @@ TEST_CASE("audiences admit only their callers") {
 
 TEST_CASE("reason metadata reaches the client as ErrorInfo.metadata") {
   absl::Status status = WithReason(absl::StatusCode::kInvalidArgument, "WRONG_PIN", "wrong");
-  status.SetPayload("type.uwallet.dev/payments-metadata", absl::Cord("attempts_left=3\n"));
+  status = WithMetadata(status, {{"attempts_left", "3"}});
   grpc::Status out = ToGrpcWithMetadata(status);
   REQUIRE(out.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   REQUIRE(out.error_details().find("WRONG_PIN") != std::string::npos);

@@ -1,0 +1,36 @@
+# Shared by the suite-level shell tests: assertions, free ports, stopping a process. Source it
+# after `set -uo pipefail`; end the test with `it_summary` (its status is the test's).
+
+it_passed=0
+it_failed=0
+
+# check NAME COMMAND...: one assertion. Prints ok/FAILED, and on failure the test's $out (the
+# output of the command under test, when the test keeps it there).
+check() {
+  local name="$1"; shift
+  if "$@"; then
+    it_passed=$((it_passed + 1)); echo "ok: $name"
+  else
+    it_failed=$((it_failed + 1)); echo "FAILED: $name"
+    [ -z "${out:-}" ] || echo "  output: ${out:0:400}"
+  fi
+}
+
+it_summary() {
+  echo "$it_passed passed, $it_failed failed"
+  [ "$it_failed" -eq 0 ]
+}
+
+# A free TCP port on 127.0.0.1 (another process may take it before use: retry the start).
+it_free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# it_stop PID: TERM, then KILL after 10 s.
+it_stop() {
+  local pid="$1"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
