@@ -3,6 +3,10 @@
 #include <argon2.h>
 #include <openssl/crypto.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -115,11 +119,64 @@ absl::Status FromArgon2(int result) {
   return absl::InternalError(message);
 }
 
+// The slots of SetPasswordHashConcurrency: a counting gate, first come first served.
+class HashGate {
+ public:
+  static HashGate& Instance() {
+    static HashGate* gate = new HashGate();  // never destroyed: used until the process ends
+    return *gate;
+  }
+  void SetSlots(int slots) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    slots_ = std::max(1, slots);
+    changed_.notify_all();
+  }
+  int slots() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return slots_;
+  }
+  int running() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return running_;
+  }
+  void Enter() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const uint64_t ticket = next_ticket_++;
+    changed_.wait(lock, [&] { return ticket == serving_ && running_ < slots_; });
+    ++serving_;
+    ++running_;
+    changed_.notify_all();  // the next ticket may fit too
+  }
+  void Leave() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    --running_;
+    changed_.notify_all();
+  }
+
+ private:
+  HashGate() : slots_(std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {}
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int slots_;
+  int running_ = 0;
+  uint64_t next_ticket_ = 0;
+  uint64_t serving_ = 0;
+};
+
+class HashSlot {
+ public:
+  HashSlot() { HashGate::Instance().Enter(); }
+  ~HashSlot() { HashGate::Instance().Leave(); }
+  HashSlot(const HashSlot&) = delete;
+  HashSlot& operator=(const HashSlot&) = delete;
+};
+
 // The raw argon2id hash of `password` with `salt` and `params` (salt_bytes is ignored: the salt's
 // own size is used).
 absl::StatusOr<std::string> RawHash(absl::string_view password, absl::string_view salt,
                                     const PasswordParams& params) {
   std::string hash(params.hash_bytes, '\0');
+  HashSlot slot;
   UW_RETURN_IF_ERROR(FromArgon2(
       argon2id_hash_raw(params.iterations, params.memory_kib, params.parallelism, password.data(),
                         password.size(), salt.data(), salt.size(), hash.data(), hash.size())));
@@ -138,6 +195,7 @@ absl::StatusOr<std::string> HashPassword(absl::string_view password, const Passw
   std::string encoded(argon2_encodedlen(params.iterations, params.memory_kib, params.parallelism,
                                         params.salt_bytes, params.hash_bytes, Argon2_id),
                       '\0');
+  HashSlot slot;
   UW_RETURN_IF_ERROR(FromArgon2(argon2id_hash_encoded(
       params.iterations, params.memory_kib, params.parallelism, password.data(), password.size(),
       salt.data(), salt.size(), params.hash_bytes, encoded.data(), encoded.size())));
@@ -172,5 +230,11 @@ void BurnPasswordTime(const PasswordParams& params) {
   const absl::StatusOr<std::string> ignored = RawHash("burn-password-time", salt, params);
   (void)ignored;
 }
+
+void SetPasswordHashConcurrency(int slots) { HashGate::Instance().SetSlots(slots); }
+
+int PasswordHashConcurrency() { return HashGate::Instance().slots(); }
+
+int PasswordHashesRunning() { return HashGate::Instance().running(); }
 
 }  // namespace uwallet::crypto

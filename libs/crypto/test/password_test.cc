@@ -1,7 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
@@ -136,6 +139,40 @@ TEST_CASE("BurnPasswordTime costs about what a wrong-password VerifyPassword cos
   CAPTURE(absl::FormatDuration(verify), absl::FormatDuration(burn));
   REQUIRE(burn > verify / 3);
   REQUIRE(burn < verify * 3);
+}
+
+TEST_CASE("argon2id computations never exceed the configured slots, and all finish") {
+  const int before = PasswordHashConcurrency();
+  SetPasswordHashConcurrency(0);
+  CHECK(PasswordHashConcurrency() == 1);  // at least one slot
+  for (int slots : {1, 2}) {
+    SetPasswordHashConcurrency(slots);
+    std::atomic<bool> done{false};
+    std::atomic<int> most{0};
+    std::thread sampler([&] {
+      while (!done.load()) {
+        const int running = PasswordHashesRunning();
+        if (running > most.load()) most = running;
+        std::this_thread::yield();
+      }
+    });
+    std::vector<std::thread> callers;
+    std::atomic<int> verified{0};
+    const std::string hash = HashPassword("correct horse").value();
+    for (int i = 0; i < 5; ++i) {
+      callers.emplace_back([&] {
+        if (VerifyPassword(hash, "correct horse").value_or(false)) ++verified;
+      });
+    }
+    for (auto& t : callers) t.join();
+    done = true;
+    sampler.join();
+    INFO("slots " << slots);
+    CHECK(verified.load() == 5);
+    CHECK(most.load() <= slots);
+    CHECK(PasswordHashesRunning() == 0);
+  }
+  SetPasswordHashConcurrency(before);
 }
 
 }  // namespace

@@ -57,4 +57,13 @@ struct PasswordParams {
 // of a login, so that it costs the same time as a known user with a wrong password.
 void BurnPasswordTime(const PasswordParams& params = {});
 
+// At most this many argon2id computations run at once in the process (HashPassword,
+// VerifyPassword, BurnPasswordTime wait for a slot); default: the number of cores. More at once
+// than cores only thrash the caches with their 19 MiB each and let a flood of sign-ins allocate
+// memory without bound; callers beyond the slots queue in arrival order.
+void SetPasswordHashConcurrency(int slots);
+[[nodiscard]] int PasswordHashConcurrency();
+// How many argon2id computations run right now (metrics, tests).
+[[nodiscard]] int PasswordHashesRunning();
+
 }  // namespace uwallet::crypto
