@@ -722,6 +722,15 @@ test("risk: a customer reports the account stolen; an analyst sees the case with
     assert.equal(await statusText(c.page), "", "the report went through");
 
     const s = staff.page;
+    // The desk's customer 360 shows the open case too (agents see the case, not its timeline).
+    await s.goto(`${BASE}#/customer/${encodeURIComponent(userId)}`);
+    const c360case = s.locator('[data-testid="c360-cases"] li[data-case-id]');
+    for (let i = 0; i < 20 && !(await c360case.count()); i++) {
+      await s.goto(`${BASE}#/customer/${encodeURIComponent(userId)}?again=${i}`);
+      await s.locator('[data-testid="c360-cases"]').waitFor().catch(async () => { throw new Error(`no 360: ${await statusText(s)}`); });
+      if (!(await c360case.count())) await s.waitForTimeout(500);
+    }
+    assert.match(await c360case.first().innerText(), /Stolen account · Open/);
     // The case shows up in the open cases (the fraud service opens it from the report).
     const row = s.locator(`[data-testid="cases"] li[data-user-id="${userId}"] a`);
     for (let i = 0; i < 20 && !(await row.count()); i++) {

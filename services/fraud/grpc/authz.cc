@@ -18,7 +18,9 @@ const std::map<std::string, Audience, std::less<>>& Table() {
       {"/uwallet.fraud.v1.FraudService/ReportAccountStolen", Audience::kCustomerOrAnonymous},
       {"/uwallet.fraud.v1.FraudService/FlagTransaction", Audience::kCustomer},
       {"/uwallet.fraud.v1.FraudInternalService/Assess", Audience::kService},
-      {"/uwallet.fraud.v1.FraudAnalystService/ListCases", Audience::kAnalyst},
+      // Staff: support agents list the cases of ONE customer (their 360); the handler refuses
+      // them the queue (no user_id). Reading a case's timeline and resolving stay with analysts.
+      {"/uwallet.fraud.v1.FraudAnalystService/ListCases", Audience::kStaff},
       {"/uwallet.fraud.v1.FraudAnalystService/GetCase", Audience::kAnalyst},
       {"/uwallet.fraud.v1.FraudAnalystService/ResolveCase", Audience::kAnalyst},
       {"/uwallet.fraud.v1.FraudAnalystService/ListRules", Audience::kAnalyst},

@@ -307,8 +307,14 @@ grpc::Status FraudAnalystGrpc::ListCases(grpc::ServerContext* context,
                                          const v1::ListCasesRequest* request,
                                          v1::ListCasesResponse* response) {
   return grpcutil::Handle(context, [&]() -> absl::Status {
-    UW_RETURN_IF_ERROR(
-        Authorize(deps_.signer, *context, absl::StrCat(kAnalyst, "ListCases")).status());
+    UW_ASSIGN_OR_RETURN(grpcutil::Identity caller,
+                        Authorize(deps_.signer, *context, absl::StrCat(kAnalyst, "ListCases")));
+    if (request->user_id().empty() && !caller.HasRole(grpcutil::roles::kAnalyst) &&
+        !caller.HasRole(grpcutil::roles::kAdmin)) {
+      return RoleRequired(
+          "support agents list the cases of one customer (user_id); the case queue is for "
+          "analysts");
+    }
     UW_ASSIGN_OR_RETURN(int page_size, PageSize(request->page_size()));
     CaseQuery query{.user_id = request->user_id(), .page_size = page_size};
     if (request->statuses_size() > 3 || request->kinds_size() > 3) {

@@ -56,6 +56,11 @@ TEST_CASE("audiences admit exactly their roles") {
   CHECK_FALSE(CheckAudience(customer, Audience::kStaff).ok());
   CHECK_FALSE(CheckAudience(service, Audience::kStaff).ok());
   CHECK(AudienceOf("/uwallet.fraud.v1.FraudAnalystService/ListUserAlerts") == Audience::kStaff);
+  // Agents may list one customer's cases (the handler refuses them the queue); timelines and
+  // resolving stay with analysts.
+  CHECK(AudienceOf("/uwallet.fraud.v1.FraudAnalystService/ListCases") == Audience::kStaff);
+  CHECK(AudienceOf("/uwallet.fraud.v1.FraudAnalystService/GetCase") == Audience::kAnalyst);
+  CHECK(AudienceOf("/uwallet.fraud.v1.FraudAnalystService/ResolveCase") == Audience::kAnalyst);
 }
 
 }  // namespace

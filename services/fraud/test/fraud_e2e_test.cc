@@ -225,6 +225,24 @@ TEST_CASE("e2e: ReportAccountStolen twice is idempotent and completes every step
   CHECK(fraud_case.fraud_case().kind() == v1::CASE_KIND_STOLEN_ACCOUNT);
   CHECK(fraud_case.timeline_size() >= 2);
 
+  // A support agent sees the customer's cases (their 360), but neither the queue nor a timeline.
+  grpcutil::Identity agent = suite.Customer(ids.NewId());
+  agent.roles = {grpcutil::roles::kAgent};
+  v1::ListCasesRequest of_customer;
+  of_customer.set_user_id(user);
+  v1::ListCasesResponse cases;
+  REQUIRE(suite.analyst->ListCases(suite.As(agent).get(), of_customer, &cases).ok());
+  bool listed = false;
+  for (const auto& c : cases.cases()) listed = listed || c.case_id() == first.case_id();
+  CHECK(listed);
+  v1::ListCasesResponse queue;
+  CHECK(suite.analyst->ListCases(suite.As(agent).get(), v1::ListCasesRequest(), &queue)
+            .error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(suite.analyst->GetCase(suite.As(agent).get(), get, &fraud_case).error_code() ==
+        grpc::StatusCode::PERMISSION_DENIED);
+  v1::ListCasesResponse all;
+  CHECK(suite.analyst->ListCases(suite.As(analyst).get(), v1::ListCasesRequest(), &all).ok());
+
   // The freeze reaches the user as a security alert (auth.frozen through the event stream).
   bool frozen_alert = false;
   for (int attempt = 0; attempt < 50 && !frozen_alert; ++attempt) {

@@ -11,8 +11,8 @@ import {
   type FraudCase, type Rule,
 } from "../gen/uwallet/fraud/v1/fraud_pb";
 
-const kindOf = (c: FraudCase) => tk(`ck_${enumName(CaseKindSchema, c.kind, "CASE_KIND_")}`, "ck_UNSPECIFIED");
-const statusOf = (s: CaseStatus) => tk(`cs_${enumName(CaseStatusSchema, s, "CASE_STATUS_")}`, "cs_UNSPECIFIED");
+export const kindOf = (c: FraudCase) => tk(`ck_${enumName(CaseKindSchema, c.kind, "CASE_KIND_")}`, "ck_UNSPECIFIED");
+export const statusOf = (s: CaseStatus) => tk(`cs_${enumName(CaseStatusSchema, s, "CASE_STATUS_")}`, "cs_UNSPECIFIED");
 
 export async function riskPage(root: HTMLElement, q: URLSearchParams): Promise<void> {
   const status = statusLine();
