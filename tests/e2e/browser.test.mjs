@@ -232,12 +232,7 @@ test("staff: the support desk opens for an admin", { skip: !env.UWALLET_BOOTSTRA
       document.querySelector(".status.error")?.textContent);
     const failure = await statusText(page);
     await shot(page, "desk-zh-CN");
-    if (await unimplemented("uwallet.support.v1.SupportAgentService/ListQueue", await tokenOf(page))) {
-      // Support has not landed in this build: the desk says so in a sentence.
-      assert.equal(failure, "这个功能暂时还不能用。");
-      t.diagnostic("SupportAgentService is not implemented in this build: the desk shows its sentence");
-      return;
-    }
+    await requireImplemented("uwallet.support.v1.SupportAgentService/ListQueue", await tokenOf(page));
     assert.equal(failure, "", "the ticket queue loaded");
   } finally {
     await context.close();
@@ -249,8 +244,13 @@ async function tokenOf(page) {
   return page.evaluate(() => JSON.parse(sessionStorage.getItem("uwallet.session") ?? "{}").token ?? "");
 }
 
-// True when the gateway answers a gRPC-Web call to METHOD (as the signed-in TOKEN, with an empty
-// request) with UNIMPLEMENTED: that service has not landed in this build yet.
+// Fails the test when the gateway answers a gRPC-Web call to METHOD (as the signed-in TOKEN, with
+// an empty request) with UNIMPLEMENTED: every service has landed, so a missing route or method is
+// a regression to report, not a reason to skip.
+async function requireImplemented(method, token) {
+  assert.ok(!(await unimplemented(method, token)), `${method} answers UNIMPLEMENTED through the gateway`);
+}
+
 async function unimplemented(method, token) {
   const res = await fetch(`${BASE}${method}`, {
     method: "POST",
@@ -315,10 +315,7 @@ test("money: top up, set a PIN (waiting out the code limit), transfer with the f
   const staff = env.UWALLET_BOOTSTRAP_ADMIN ? await newPage("en") : null;
   try {
     await signUpAndSignIn(a.page, { email: uniqueEmail("web-payer"), name: "Payer" });
-    if (await unimplemented("uwallet.payments.v1.PaymentsService/ListBankCards", await tokenOf(a.page))) {
-      t.skip("PaymentsService is not implemented in this build yet");
-      return;
-    }
+    await requireImplemented("uwallet.payments.v1.PaymentsService/ListBankCards", await tokenOf(a.page));
     const emailB = uniqueEmail("web-payee");
     await signUpAndSignIn(b.page, { email: emailB, name: "收款人" });
     const page = a.page;
@@ -453,10 +450,7 @@ test("support: a customer opens a ticket and chats live with an agent in a secon
   const agent = await newPage("en");
   try {
     await signUpAndSignIn(c.page, { email: uniqueEmail("web-chat"), name: "聊天客户" });
-    if (await unimplemented("uwallet.support.v1.SupportService/ListMyTickets", await tokenOf(c.page))) {
-      t.skip("SupportService is not implemented in this build yet");
-      return;
-    }
+    await requireImplemented("uwallet.support.v1.SupportService/ListMyTickets", await tokenOf(c.page));
     const page = c.page;
     await page.goto(`${BASE}#/tickets`);
     await page.locator("details > summary").first().click();
@@ -513,10 +507,7 @@ test("staff: freeze with a reason, the customer's sign-in says so, unfreeze lets
     await signUpAndSignIn(c.page, { email, name: "Freeze Me" });
     const userId = await c.page.evaluate(() => JSON.parse(sessionStorage.getItem("uwallet.session")).userId);
     await staffSignIn(staff.page);
-    if (await unimplemented("uwallet.support.v1.SupportAgentService/GetCustomer360", await tokenOf(staff.page))) {
-      t.skip("SupportAgentService.GetCustomer360 is not implemented in this build yet");
-      return;
-    }
+    await requireImplemented("uwallet.support.v1.SupportAgentService/GetCustomer360", await tokenOf(staff.page));
     const s = staff.page;
     await s.goto(`${BASE}#/customer/${encodeURIComponent(userId)}`);
     await s.locator('[data-testid="user-status"]').waitFor();
@@ -552,10 +543,7 @@ test("staff: freeze with a reason, the customer's sign-in says so, unfreeze lets
 });
 
 test("help: FAQ search and Ask work signed out, in Chinese", async (t) => {
-  if (await unimplemented("uwallet.support.v1.SupportService/SearchFaq", "")) {
-    t.skip("SupportService is not implemented in this build yet");
-    return;
-  }
+  await requireImplemented("uwallet.support.v1.SupportService/SearchFaq", "");
   const { context, page } = await newPage("zh-CN");
   try {
     await page.goto(`${BASE}#/help`);
@@ -648,9 +636,7 @@ test("locked after wrong passwords: staff see until when, unlock lets the custom
 
     if (!staff) return t.diagnostic("no UWALLET_BOOTSTRAP_ADMIN: staff unlock not exercised");
     await staffSignIn(staff.page);
-    if (await unimplemented("uwallet.support.v1.SupportAgentService/GetCustomer360", await tokenOf(staff.page))) {
-      return t.diagnostic("GetCustomer360 not implemented: staff unlock not exercised");
-    }
+    await requireImplemented("uwallet.support.v1.SupportAgentService/GetCustomer360", await tokenOf(staff.page));
     await staff.page.goto(`${BASE}#/customer/${encodeURIComponent(userId)}`);
     await staff.page.locator('[data-testid="user-status"]').waitFor();
     assert.match(await staff.page.locator('[data-testid="user-status"]').innerText(), /^Locked until .*\d/);
@@ -709,10 +695,7 @@ test("risk: a customer reports the account stolen; an analyst sees the case with
     await signUpAndSignIn(c.page, { email: uniqueEmail("web-stolen"), name: "Stolen Phone" });
     const userId = await c.page.evaluate(() => JSON.parse(sessionStorage.getItem("uwallet.session")).userId);
     await staffSignIn(staff.page);
-    if (await unimplemented("uwallet.fraud.v1.FraudAnalystService/ListCases", await tokenOf(staff.page))) {
-      t.skip("FraudAnalystService is not implemented in this build yet");
-      return;
-    }
+    await requireImplemented("uwallet.fraud.v1.FraudAnalystService/ListCases", await tokenOf(staff.page));
     // Signed in, the switch needs only the confirmation step.
     await c.page.goto(`${BASE}#/stolen`);
     await c.page.fill('textarea[name="description"]', "My phone was stolen on the metro.");
@@ -782,10 +765,7 @@ test("staff: text modules in the reply box, an FAQ article edited, support stats
   try {
     await staffSignIn(staff.page);
     const s = staff.page;
-    if (await unimplemented("uwallet.support.v1.SupportAgentService/ListTextModules", await tokenOf(s))) {
-      t.skip("SupportAgentService is not implemented in this build yet");
-      return;
-    }
+    await requireImplemented("uwallet.support.v1.SupportAgentService/ListTextModules", await tokenOf(s));
     // A text module, created on the knowledge page.
     const shortcut = `::hi${Date.now() % 100000}`;
     await s.goto(`${BASE}#/knowledge`);
@@ -867,10 +847,7 @@ test("step-up: a payer with two-step verification sets the PIN and confirms a ch
   const b = await newPage("en");
   try {
     await signUpAndSignIn(a.page, { email: uniqueEmail("web-stepup"), name: "Step Up" });
-    if (await unimplemented("uwallet.payments.v1.PaymentsService/ListBankCards", await tokenOf(a.page))) {
-      t.skip("PaymentsService is not implemented in this build yet");
-      return;
-    }
+    await requireImplemented("uwallet.payments.v1.PaymentsService/ListBankCards", await tokenOf(a.page));
     const emailB = uniqueEmail("web-stepup-payee");
     await signUpAndSignIn(b.page, { email: emailB, name: "Payee" });
     const page = a.page;
