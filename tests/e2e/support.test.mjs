@@ -122,10 +122,15 @@ for (const [name, transport] of Object.entries(t)) {
     assert.equal(created.ticket.status, TicketStatus.NEW);
     assert.ok(created.ticket.firstResponseDueAt, "the ticket has its first-response due time");
 
-    // The customer watches the ticket. The stream is live once the customer's own message comes
-    // back on it (gRPC-Web sends no headers before the first message).
+    // The customer watches the ticket from the last message they have, as the app does: whatever
+    // is posted while the stream is still being set up is replayed, nothing falls in between. The
+    // stream is live once the customer's own message comes back on it (gRPC-Web sends no headers
+    // before the first message).
+    const opened = await support.getTicket({ ticketId }, asCustomer);
+    const lastSeen = opened.messages.at(-1)?.messageId ?? "";
+    assert.ok(lastSeen, "the ticket starts with the customer's first message");
     const abort = new AbortController();
-    const stream = collect(support.watchTicket({ ticketId }, { ...asCustomer, signal: abort.signal }));
+    const stream = collect(support.watchTicket({ ticketId, afterMessageId: lastSeen }, { ...asCustomer, signal: abort.signal }));
     try {
       const ping = await support.postMessage({ ticketId, body: "Are you there?" }, asCustomer);
       await stream.waitFor((e) => e.event.case === "message" && e.event.value.messageId === ping.message.messageId, "echo of the customer's own message");

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "services/payments/core/cards.h"
 #include "services/payments/core/errors.h"
@@ -1350,8 +1351,8 @@ absl::StatusOr<int> PaymentsCore::RunDueSchedules(int limit) {
                       store_.ClaimDueRuns(clock_.Now(), options_.schedule_run_lease, limit));
   for (const ClaimedRun& run : runs) {
     const Schedule& schedule = run.schedule;
-    const std::string key =
-        absl::StrCat("schedule:", schedule.schedule_id, ":", absl::ToUnixSeconds(run.period_start));
+    const std::string key = absl::StrCat(kScheduleKeyPrefix, schedule.schedule_id, ":",
+                                         absl::ToUnixSeconds(run.period_start));
     absl::StatusOr<Payment> payment = [&]() -> absl::StatusOr<Payment> {
       UW_ASSIGN_OR_RETURN(std::optional<Payment> existing, store_.FindByKey(schedule.user_id, key));
       if (existing) return Resume(*std::move(existing));
@@ -1405,8 +1406,32 @@ absl::StatusOr<int> PaymentsCore::RunDueChecks(int limit) {
     if (!result.ok() && IsTransient(result.status())) {
       log::Warn("payment check will be retried", {{"error", result.status().ToString()}});
     }
+    if (result.ok()) {
+      if (absl::Status finished = FinishScheduleRun(*result); !finished.ok()) {
+        log::Warn("schedule run not updated", {{"error", finished.ToString()}});
+      }
+    }
   }
   return static_cast<int>(due.size());
+}
+
+absl::Status PaymentsCore::FinishScheduleRun(const Payment& payment) {
+  if (payment.status != PaymentStatus::kSucceeded && payment.status != PaymentStatus::kFailed) {
+    return absl::OkStatus();
+  }
+  absl::string_view key = payment.idempotency_key;
+  if (!absl::ConsumePrefix(&key, kScheduleKeyPrefix)) return absl::OkStatus();
+  const size_t colon = key.rfind(':');
+  int64_t period_seconds = 0;
+  if (colon == absl::string_view::npos ||
+      !absl::SimpleAtoi(key.substr(colon + 1), &period_seconds)) {
+    return absl::InternalError(
+        absl::StrCat("malformed schedule payment key ", payment.idempotency_key));
+  }
+  return store_.CompleteRun(
+      std::string(key.substr(0, colon)), absl::FromUnixSeconds(period_seconds), payment.payment_id,
+      payment.status, payment.status == PaymentStatus::kFailed ? payment.failure_reason : "",
+      clock_.Now());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,6 +29,8 @@
 namespace uwallet::payments {
 
 inline constexpr size_t kIdempotencyKeyBytesMax = 128;
+// The payment key of a schedule run: "schedule:<schedule id>:<period start, unix seconds>".
+inline constexpr char kScheduleKeyPrefix[] = "schedule:";
 inline constexpr size_t kNoteBytesMax = 140 * 4;  // 140 characters of UTF-8
 inline constexpr int kNoteCharactersMax = 140;
 inline constexpr size_t kOrderRefBytesMax = 128;
@@ -253,6 +255,9 @@ class PaymentsCore {
   [[nodiscard]] const CoreOptions& options() const { return options_; }
 
  private:
+  // A scheduled payment that finished after its run was recorded PENDING (a transient error):
+  // the run and the schedule's last status follow it.
+  absl::Status FinishScheduleRun(const Payment& payment);
   struct MoveSpec;
   [[nodiscard]] absl::StatusOr<Payment> ExecuteMove(const Caller& caller, MoveSpec spec);
   [[nodiscard]] absl::StatusOr<Payment> Resume(Payment payment);

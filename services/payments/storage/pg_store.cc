@@ -831,19 +831,27 @@ absl::Status PgPaymentStore::CompleteRun(const std::string& schedule_id, absl::T
                                          const std::string& payment_id, PaymentStatus status,
                                          const std::string& failure_reason, absl::Time now) {
   return pool_.Transact([&](pg::Connection& tx) -> absl::Status {
-    UW_RETURN_IF_ERROR(tx.Exec("UPDATE schedule_runs SET payment_id = $3, status = $4, "
-                               "failure_reason = $5, completed_at = $6::timestamptz "
-                               "WHERE schedule_id = $1::uuid AND period_start = $2::timestamptz",
-                               pg::P(schedule_id, Ts(period_start), payment_id,
-                                     static_cast<int>(status), failure_reason, Ts(now)))
-                           .status());
+    // Recording the same outcome twice (the run's worker and the payment check may both finish
+    // it) changes nothing, so a failure is counted once.
+    UW_ASSIGN_OR_RETURN(
+        pg::Result run,
+        tx.Exec("UPDATE schedule_runs SET payment_id = $3, status = $4, "
+                "failure_reason = $5, completed_at = $6::timestamptz "
+                "WHERE schedule_id = $1::uuid AND period_start = $2::timestamptz AND NOT "
+                "(completed_at IS NOT NULL AND status = $4 AND payment_id = $3) RETURNING 1",
+                pg::P(schedule_id, Ts(period_start), payment_id, static_cast<int>(status),
+                      failure_reason, Ts(now))));
+    if (run.Rows() == 0) return absl::OkStatus();
     const bool failed = status == PaymentStatus::kFailed;
+    // The schedule shows its latest period: a late outcome of an older one does not replace it.
     UW_ASSIGN_OR_RETURN(
         pg::Result r,
         tx.Exec("UPDATE schedules SET last_period_start = $2::timestamptz, last_ran_at = "
                 "$3::timestamptz, last_payment_id = $4, last_status = $5, last_failure_reason = "
                 "$6, failed_run_count = CASE WHEN $7 THEN failed_run_count + 1 ELSE 0 END, "
-                "updated_at = $3::timestamptz WHERE schedule_id = $1::uuid RETURNING user_id",
+                "updated_at = $3::timestamptz WHERE schedule_id = $1::uuid AND "
+                "(last_period_start IS NULL OR last_period_start <= $2::timestamptz) "
+                "RETURNING user_id",
                 pg::P(schedule_id, Ts(period_start), Ts(now), payment_id, static_cast<int>(status),
                       failure_reason, failed)));
     if (failed && r.Rows() == 1) {

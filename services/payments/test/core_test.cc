@@ -870,6 +870,41 @@ TEST_CASE("a schedule run claimed by a worker that stopped is re-driven once aft
   REQUIRE(f.Balance("bob") == 1'000);
 }
 
+TEST_CASE("a schedule run recorded PENDING after a transient error follows its payment") {
+  Fixture f;
+  REQUIRE(f.core
+              .CreateSchedule(f.alice, {.idempotency_key = "s1",
+                                        .to = {PayeeRef::By::kUserId, "bob"},
+                                        .amount = {1'000, "CNY"},
+                                        .cadence = Cadence::kDaily,
+                                        .starts_at = f.clock.Now(),
+                                        .pin = "246810"})
+              .ok());
+  // The ledger applies the transfer but the answer is lost: the run is recorded PENDING.
+  f.ledger.fail_after = 1;
+  REQUIRE(*f.core.RunDueSchedules() == 1);
+  auto schedule = f.core.ListSchedules("alice", 0)->front();
+  REQUIRE(schedule.last_status == PaymentStatus::kPending);
+  // The payment worker finishes the payment (before the run's lease re-drives it); the schedule
+  // says so, with the payment.
+  f.clock.Advance(Fixture::Options().retry_after + absl::Seconds(1));
+  REQUIRE(*f.core.RunDueChecks() >= 1);
+  schedule = f.core.ListSchedules("alice", 0)->front();
+  CHECK(schedule.last_status == PaymentStatus::kSucceeded);
+  CHECK_FALSE(schedule.last_payment_id.empty());
+  CHECK(schedule.failed_run_count == 0);
+  // A finished run is never re-driven.
+  f.clock.Advance(Fixture::Options().schedule_run_lease);
+  REQUIRE(*f.core.RunDueSchedules() == 0);
+  CHECK(f.Balance("bob") == 1'000);
+  // Recording it again (the run's own worker may also finish it) changes nothing.
+  REQUIRE(f.store
+              .CompleteRun(schedule.schedule_id, schedule.last_period_start,
+                           schedule.last_payment_id, PaymentStatus::kSucceeded, "", f.clock.Now())
+              .ok());
+  CHECK(f.core.ListSchedules("alice", 0)->front().last_ran_at == schedule.last_ran_at);
+}
+
 TEST_CASE("schedules: each period runs exactly once, even with concurrent workers") {
   Fixture f;
   auto created = f.core.CreateSchedule(f.alice, {.idempotency_key = "s1",

@@ -563,10 +563,16 @@ class FakeStore final : public PaymentStore {
                            absl::Time now) override {
     std::lock_guard<std::mutex> lock(mutex_);
     RunState& run = runs_.at({id, period});
+    if (run.completed && run.status == status && run.payment_id == payment) {
+      return absl::OkStatus();  // the same outcome twice: nothing changes
+    }
     run.payment_id = payment;
     run.status = status;
     run.completed = true;
     Schedule& s = schedules_.at(id);
+    if (s.last_period_start != absl::InfinitePast() && s.last_period_start > period) {
+      return absl::OkStatus();  // a late outcome of an older period
+    }
     s.last_period_start = period;
     s.last_ran_at = now;
     s.last_payment_id = payment;
