@@ -5,8 +5,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "services/payments/core/errors.h"
 #include "services/payments/grpc/clients.h"
 #include "uwallet/grpcutil/handler.h"
@@ -255,16 +253,10 @@ absl::Status CheckAudience(const grpcutil::Identity& identity, Audience audience
 }
 
 grpc::Status ToGrpcWithMetadata(const absl::Status& status) {
-  const auto code = static_cast<grpc::StatusCode>(status.code());
-  google::rpc::Status details;
-  details.set_code(static_cast<int>(code));
-  details.set_message(std::string(status.message()));
-  google::rpc::ErrorInfo info;
-  info.set_reason(ReasonOrDefault(status));
-  info.set_domain(grpcutil::kErrorDomain);
-  for (const auto& [key, value] : MetadataOf(status)) (*info.mutable_metadata())[key] = value;
-  details.add_details()->PackFrom(info);
-  return grpc::Status(code, std::string(status.message()), details.SerializeAsString());
+  if (!ReasonOf(status).empty()) return grpcutil::ToGrpcStatus(status);
+  // No reason (e.g. a transport failure): the default one for its code, metadata kept.
+  return grpcutil::ToGrpcStatus(WithErrorMetadata(
+      WithReason(status.code(), ReasonOrDefault(status), status.message()), MetadataOf(status)));
 }
 
 // ---------------------------------------------------------------------------------------------
