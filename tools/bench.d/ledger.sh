@@ -119,16 +119,60 @@ SQL
 $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), \
 PostgreSQL $("${psql[@]}" -Atc 'SHOW server_version' | cut -d' ' -f1), load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+  # CPU per transfer, so that the two sides can be compared by what they cost and not only by
+  # how fast they ran on a noisy machine: PostgreSQL (postmaster, live backends and the backends
+  # it reaped, whose time lands in its children's fields), the ledger process, and the client
+  # (pgbench or the load client, from /usr/bin/time), over the whole run, divided by the
+  # transfers the run wrote. One line per run goes to $RUN/cpu.txt.
+  local hz
+  hz=$(getconf CLK_TCK)
+  pg_ticks() {
+    local postmaster
+    postmaster=$(head -1 "$RUN/pg/data/postmaster.pid")
+    for p in "$postmaster" $(pgrep -P "$postmaster"); do
+      awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null
+    done | awk '{s += $1} END {print s + 0}'
+  }
+  transfer_count() {  # $1: naive | ledger
+    if [ "$1" = naive ]; then
+      "${psql[@]}" -Atc "SELECT count(*) FROM naive.transfers"
+    else
+      "${psql[@]}" -Atc "SELECT count(*) FROM ledger.transfers"
+    fi
+  }
+  cpu_mark() {
+    CPU_PG0=$(pg_ticks)
+    CPU_LEDGER0=$(awk '{print $14 + $15}' "/proc/$LEDGER_PID/stat")
+    CPU_N0=$(transfer_count "$1")
+  }
+  cpu_report() {  # $1: naive | ledger, $2: label
+    local pg ledger n client
+    pg=$(( $(pg_ticks) - CPU_PG0 ))
+    ledger=$(( $(awk '{print $14 + $15}' "/proc/$LEDGER_PID/stat") - CPU_LEDGER0 ))
+    n=$(( $(transfer_count "$1") - CPU_N0 ))
+    client=$(awk '{print $1 + $2}' "$RUN/client.cpu")
+    [ "$1" = naive ] && ledger=0
+    awk -v side="$1" -v label="$2" -v hz="$hz" -v pg="$pg" -v ledger="$ledger" -v n="$n" \
+        -v client="$client" 'BEGIN {
+      if (n <= 0) n = 1
+      pg_us = 1e6 * pg / hz / n; l_us = 1e6 * ledger / hz / n; c_us = 1e6 * client / n
+      printf "%-6s %-16s %8d transfers   postgres %6.0f   ledger %6.0f   client %6.0f   total %6.0f\n",
+             side, label, n, pg_us, l_us, c_us, pg_us + l_us + c_us }' >>"$RUN/cpu.txt"
+  }
+
   # pgbench at `clients` (and optional rate): prints "tps p50_ms p99_ms"
   run_pgbench() {
     local clients="$1" rate="${2:-}" prefix="$RUN/pgbench-$1-${2:-max}" extra=()
     [ -n "$rate" ] && extra+=(-R "$rate")
     local threads=2
     [ "$clients" -lt 2 ] && threads=1
-    pgbench -h 127.0.0.1 -p "$PG_PORT" -U uwallet -n -M prepared -c "$clients" -j "$threads" \
+    cpu_mark naive
+    /usr/bin/time -f '%U %S' -o "$RUN/client.cpu" \
+      pgbench -h 127.0.0.1 -p "$PG_PORT" -U uwallet -n -M prepared -c "$clients" -j "$threads" \
       -T "$seconds" --max-tries=10 -D accounts="$accounts" -f "$RUN/naive.sql" \
       -l --log-prefix="$prefix" "${extra[@]}" uwallet >"$prefix.out" 2>&1 ||
       { cat "$prefix.out" >&2; uw_die "pgbench failed"; }
+    cpu_report naive "$clients${rate:+ at $rate/s}"
     local tps
     tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$prefix.out" | head -1)
     # Per-transaction log: field 3 is the latency in µs (from the scheduled start under -R).
@@ -140,9 +184,12 @@ PostgreSQL $("${psql[@]}" -Atc 'SHOW server_version' | cut -d' ' -f1), load aver
   # The ledger through gRPC: prints "tps p50_ms p99_ms errors"
   run_ledger() {
     local clients="$1" rate="${2:-0}" out
-    out=$("$load_bin" --addr="127.0.0.1:$ledger_port" --identity-key="$identity_key" \
+    cpu_mark ledger
+    out=$(/usr/bin/time -f '%U %S' -o "$RUN/client.cpu" \
+      "$load_bin" --addr="127.0.0.1:$ledger_port" --identity-key="$identity_key" \
       --accounts-file="$RUN/accounts.txt" --clients="$clients" --rate="$rate" \
       --duration="${seconds}s" --warmup=2s)
+    if [ "$rate" = 0 ]; then cpu_report ledger "$clients"; else cpu_report ledger "$clients at $rate/s"; fi
     echo "$out" >>"$RUN/ledger-load.out"
     echo "$out" | awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
                          printf "%s %s %s %s\n", f["tps"], f["p50_ms"], f["p99_ms"], f["errors"] }'
@@ -190,6 +237,9 @@ PostgreSQL $("${psql[@]}" -Atc 'SHOW server_version' | cut -d' ' -f1), load aver
   local line
   for line in "${results[@]}"; do echo "$line"; done
   [ -n "$rate_line" ] && echo && echo "$rate_line"
+  echo
+  echo "CPU per transfer (µs; the whole run, warm-up included, over the transfers it wrote):"
+  cat "$RUN/cpu.txt"
   echo "ledger books after the run: $books"
   echo "(latencies in ms; raw output in $RUN is removed at exit)"
 }

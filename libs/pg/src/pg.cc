@@ -137,6 +137,12 @@ absl::Status Connection::CheckConnection() {
 
 absl::StatusOr<Result> Connection::Exec(absl::string_view sql, const Params& params) {
   if (Broken()) return absl::UnavailableError("database connection lost");
+  if (!pending_begin_.empty()) {
+    // The first statement of a transaction: it and the BEGIN share one round trip.
+    UW_ASSIGN_OR_RETURN(std::vector<Result> results,
+                        RunPipeline({{std::string(sql), params}}, /*commit=*/false));
+    return std::move(results.front());
+  }
   const std::string name = StatementName(sql);
   if (!prepared_.contains(name)) {
     PGresult* raw = PQprepare(conn_, name.c_str(), std::string(sql).c_str(), 0, nullptr);
@@ -163,20 +169,55 @@ absl::StatusOr<Result> Connection::Exec(absl::string_view sql, const Params& par
 }
 
 absl::StatusOr<std::vector<Result>> Connection::ExecPipeline(const std::vector<Query>& queries) {
+  return RunPipeline(queries, /*commit=*/false);
+}
+
+absl::StatusOr<std::vector<Result>> Connection::ExecPipelineAndCommit(
+    const std::vector<Query>& queries) {
+  if (!in_transact_) {
+    return absl::FailedPreconditionError("ExecPipelineAndCommit outside Pool::Transact");
+  }
+  UW_ASSIGN_OR_RETURN(std::vector<Result> results, RunPipeline(queries, /*commit=*/true));
+  committed_ = true;
+  return results;
+}
+
+absl::StatusOr<std::vector<Result>> Connection::RunPipeline(const std::vector<Query>& queries,
+                                                            bool commit) {
   std::vector<Result> results;
-  if (queries.empty()) return results;
+  if (queries.empty()) {
+    if (!commit) return results;
+    if (!pending_begin_.empty()) {  // nothing ran: nothing to commit
+      pending_begin_.clear();
+      return results;
+    }
+  }
   if (Broken()) return absl::UnavailableError("database connection lost");
   if (PQenterPipelineMode(conn_) != 1) return absl::InternalError("cannot enter pipeline mode");
   // Each query is a Prepare (first use on this connection only) and an Execute; both answer with
-  // a result and a NULL, then the Sync answers PGRES_PIPELINE_SYNC.
+  // a result and a NULL, then the Sync answers PGRES_PIPELINE_SYNC. A transaction's deferred
+  // BEGIN goes first and a requested COMMIT last, as unnamed statements.
+  enum class Kind { kControl, kPrepare, kExecute };
   struct Sent {
     std::string name;
-    bool prepare;
+    Kind kind;
   };
   std::vector<Sent> sent;
   std::vector<std::string> preparing;  // names sent for Prepare in this pipeline
   bool send_failed = false;
+  auto send_control = [&](const std::string& sql) {
+    if (PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+      return false;
+    }
+    sent.push_back({sql, Kind::kControl});
+    return true;
+  };
+  if (!pending_begin_.empty()) {
+    send_failed = !send_control(pending_begin_);
+    pending_begin_.clear();
+  }
   for (const Query& query : queries) {
+    if (send_failed) break;
     std::string name = StatementName(query.sql);
     const bool prepare = !prepared_.contains(name) &&
                          std::find(preparing.begin(), preparing.end(), name) == preparing.end();
@@ -186,7 +227,7 @@ absl::StatusOr<std::vector<Result>> Connection::ExecPipeline(const std::vector<Q
         break;
       }
       preparing.push_back(name);
-      sent.push_back({name, true});
+      sent.push_back({name, Kind::kPrepare});
     }
     std::vector<const char*> values(query.params.size());
     for (size_t i = 0; i < query.params.size(); ++i) {
@@ -197,8 +238,9 @@ absl::StatusOr<std::vector<Result>> Connection::ExecPipeline(const std::vector<Q
       send_failed = true;
       break;
     }
-    sent.push_back({std::move(name), false});
+    sent.push_back({std::move(name), Kind::kExecute});
   }
+  if (commit && !send_failed) send_failed = !send_control("COMMIT");
   if (PQpipelineSync(conn_) != 1) {
     // Nothing can be read back reliably: drop the connection (the pool closes broken ones).
     broken_ = true;
@@ -215,9 +257,9 @@ absl::StatusOr<std::vector<Result>> Connection::ExecPipeline(const std::vector<Q
     Result result(raw);
     const ExecStatusType status = PQresultStatus(raw);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-      if (item.prepare) {
+      if (item.kind == Kind::kPrepare) {
         prepared_.insert(item.name);
-      } else {
+      } else if (item.kind == Kind::kExecute) {
         results.push_back(result);
       }
     } else if (first_error.ok()) {
@@ -242,7 +284,12 @@ absl::StatusOr<std::vector<Result>> Connection::ExecPipeline(const std::vector<Q
 
 absl::Status Connection::ExecScript(absl::string_view sql) {
   if (Broken()) return absl::UnavailableError("database connection lost");
-  PGresult* raw = PQexec(conn_, std::string(sql).c_str());
+  std::string script(sql);
+  if (!pending_begin_.empty()) {  // a transaction's first statements: one round trip with BEGIN
+    script = absl::StrCat(pending_begin_, "; ", script);
+    pending_begin_.clear();
+  }
+  PGresult* raw = PQexec(conn_, script.c_str());
   Result result(raw);
   const ExecStatusType exec_status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (exec_status == PGRES_COMMAND_OK || exec_status == PGRES_TUPLES_OK) return absl::OkStatus();
@@ -384,11 +431,18 @@ absl::Status Pool::Transact(const std::function<absl::Status(Connection&)>& body
   absl::Status status;
   for (int attempt = 1; attempt <= std::max(1, options.max_attempts); ++attempt) {
     UW_ASSIGN_OR_RETURN(Lease lease, Acquire());
-    status = lease->ExecScript(begin);
-    if (status.ok()) status = body(*lease);
+    // The BEGIN is sent with the body's first statements (one round trip less); a body that
+    // runs nothing never begins.
+    lease->pending_begin_ = begin;
+    lease->committed_ = false;
+    lease->in_transact_ = true;
+    status = body(*lease);
+    const bool began = lease->pending_begin_.empty();
+    lease->pending_begin_.clear();
+    lease->in_transact_ = false;
     if (status.ok()) {
-      status = lease->ExecScript("COMMIT");
-    } else if (!lease->Broken()) {
+      if (began && !lease->committed_) status = lease->ExecScript("COMMIT");
+    } else if (began && !lease->committed_ && !lease->Broken()) {
       (void)lease->ExecScript("ROLLBACK");  // the body's error is the one that matters
     }
     if (status.ok() || status.code() != absl::StatusCode::kAborted) return status;

@@ -106,6 +106,92 @@ TEST_CASE("transactions commit or roll back as a whole") {
   REQUIRE(pool.InUse() == 0);
 }
 
+TEST_CASE("BEGIN travels with the first statement; the last pipeline can carry the COMMIT") {
+  PgSchema schema;
+  Pool& pool = schema.pool();
+  REQUIRE(pool.Exec("CREATE TABLE c (id int PRIMARY KEY, n int CHECK (n >= 0))").ok());
+  // The first statement runs inside the transaction although BEGIN was not sent on its own: it
+  // sees the isolation level the BEGIN asked for.
+  REQUIRE(pool.Transact(
+                  [](Connection& conn) -> absl::Status {
+                    UW_ASSIGN_OR_RETURN(
+                        Result level, conn.Exec("SELECT current_setting('transaction_isolation')"));
+                    REQUIRE(level.String(0, 0) == "repeatable read");
+                    return absl::OkStatus();
+                  },
+                  {.isolation = TransactionOptions::Isolation::kRepeatableRead})
+              .ok());
+  REQUIRE(pool.Transact(
+                  [](Connection& conn) -> absl::Status {
+                    UW_ASSIGN_OR_RETURN(std::vector<Result> level,
+                                        conn.ExecPipeline({{"SELECT current_setting("
+                                                            "'transaction_isolation')",
+                                                            {}}}));
+                    REQUIRE(level[0].String(0, 0) == "serializable");
+                    return absl::OkStatus();
+                  },
+                  {.isolation = TransactionOptions::Isolation::kSerializable})
+              .ok());
+  // Commit in the same round trip as the last statements: visible to another connection.
+  REQUIRE(pool.Transact([](Connection& conn) -> absl::Status {
+                UW_RETURN_IF_ERROR(conn.Exec("INSERT INTO c VALUES (1, 1)").status());
+                UW_ASSIGN_OR_RETURN(
+                    std::vector<Result> results,
+                    conn.ExecPipelineAndCommit({{"INSERT INTO c VALUES (2, 2)", {}},
+                                                {"UPDATE c SET n = n + 1 WHERE id = 1", {}}}));
+                REQUIRE(results.size() == 2);
+                REQUIRE(results[1].Affected() == 1);
+                return absl::OkStatus();
+              })
+              .ok());
+  auto other = schema.NewPool(1);
+  REQUIRE(other->Exec("SELECT sum(n) FROM c")->Int(0, 0) == 4);
+  // A failing statement in that pipeline: the COMMIT is skipped and everything rolls back,
+  // including what ran before the pipeline; the connection comes back usable.
+  absl::Status status = pool.Transact(
+      [](Connection& conn) -> absl::Status {
+        UW_RETURN_IF_ERROR(conn.Exec("INSERT INTO c VALUES (3, 3)").status());
+        return conn
+            .ExecPipelineAndCommit({{"INSERT INTO c VALUES (4, 4)", {}},
+                                    {"UPDATE c SET n = n - 10 WHERE id = 1", {}},
+                                    {"INSERT INTO c VALUES (5, 5)", {}}})
+            .status();
+      },
+      {.max_attempts = 1});
+  REQUIRE(status.code() == absl::StatusCode::kFailedPrecondition);
+  REQUIRE(other->Exec("SELECT count(*), sum(n) FROM c")->Int(0, 0) == 2);
+  REQUIRE(other->Exec("SELECT sum(n) FROM c")->Int(0, 0) == 4);
+  REQUIRE(pool.Exec("SELECT 1")->Rows() == 1);
+  REQUIRE(pool.InUse() == 0);
+  // Only inside Transact.
+  auto lease = pool.Acquire();
+  REQUIRE(lease.ok());
+  REQUIRE((*lease)->ExecPipelineAndCommit({{"SELECT 1", {}}}).status().code() ==
+          absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("a transaction whose body runs nothing sends nothing, and its connection is reused") {
+  PgSchema schema;
+  Pool& pool = schema.pool();
+  REQUIRE(pool.Transact([](Connection&) { return absl::OkStatus(); }).ok());
+  REQUIRE(pool.Transact([](Connection&) { return absl::NotFoundError("nothing to do"); }).code() ==
+          absl::StatusCode::kNotFound);
+  REQUIRE(
+      pool.Transact([](Connection& conn) { return conn.ExecPipelineAndCommit({}).status(); }).ok());
+  REQUIRE(pool.InUse() == 0);
+  REQUIRE(pool.Idle() == 1);  // the same connection each time, left idle (not in a block)
+  // A script as the first statement also runs inside the block.
+  REQUIRE(pool.Exec("CREATE TABLE s (id int PRIMARY KEY)").ok());
+  absl::Status status = pool.Transact(
+      [](Connection& conn) -> absl::Status {
+        UW_RETURN_IF_ERROR(conn.ExecScript("INSERT INTO s VALUES (1); INSERT INTO s VALUES (2)"));
+        return conn.Exec("INSERT INTO s VALUES (1)").status();
+      },
+      {.max_attempts = 1});
+  REQUIRE(status.code() == absl::StatusCode::kAlreadyExists);
+  REQUIRE(pool.Exec("SELECT count(*) FROM s")->Int(0, 0) == 0);
+}
+
 TEST_CASE("serialization failures are retried until the work is done once each") {
   PgSchema schema;
   Pool& pool = schema.pool();

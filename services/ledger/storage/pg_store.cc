@@ -168,6 +168,11 @@ void AddOptional(ArrayLiteral& array, const std::string& value) {
   }
 }
 
+// What ledger_expect_rows raises when a batch's UPDATE missed rows it had locked (never expected:
+// balance rows are never deleted, holds are locked before they are resolved).
+constexpr char kHoldRowMissing[] = "LEDGER_HOLD_ROW_MISSING";
+constexpr char kBalanceRowMissing[] = "LEDGER_BALANCE_ROW_MISSING";
+
 class PgLedgerTransaction final : public LedgerTransaction {
  public:
   PgLedgerTransaction(pg::Connection& tx, events::Outbox& outbox) : tx_(tx), outbox_(outbox) {}
@@ -244,8 +249,8 @@ class PgLedgerTransaction final : public LedgerTransaction {
     InsertTransfers(effects.transfers, &statements);
     InsertEntries(effects.entries, &statements);
     InsertHolds(effects.new_holds, &statements);
-    const int resolve_index = ResolveHolds(effects.resolved_holds, &statements);
-    const int balance_index = UpdateBalances(effects.deltas, &statements);
+    ResolveHolds(effects.resolved_holds, &statements);
+    UpdateBalances(effects.deltas, &statements);
     InsertRecords(effects.records, &statements);
     if (!effects.events.empty()) {
       std::vector<events::Outbox::NewEvent> batch;
@@ -256,22 +261,22 @@ class PgLedgerTransaction final : public LedgerTransaction {
       UW_ASSIGN_OR_RETURN(events::Outbox::BatchStatement outbox, outbox_.PrepareBatch(batch));
       statements.push_back({std::move(outbox.sql), std::move(outbox.params)});
     }
-    absl::StatusOr<std::vector<pg::Result>> results = tx_.ExecPipeline(statements);
+    // The batch's last round trip carries its COMMIT: the row-count checks run inside the
+    // statements (ledger_expect_rows), so a failing one makes the server skip the COMMIT.
+    absl::StatusOr<std::vector<pg::Result>> results = tx_.ExecPipelineAndCommit(statements);
     if (!results.ok()) {
       if (results.status().code() == absl::StatusCode::kAlreadyExists &&
           pg::ConstraintOf(results.status()) == "idempotency_keys_pkey") {
         // A concurrent duplicate committed first: run the batch again; it will replay that one.
         return absl::AbortedError("concurrent request with the same idempotency key");
       }
+      const std::string raised = pg::RaisedMessageOf(results.status());
+      if (raised == kHoldRowMissing || raised == kBalanceRowMissing) {
+        return absl::InternalError(raised == kHoldRowMissing
+                                       ? "a resolved hold was not found"
+                                       : "a balance row to update was not found");
+      }
       return results.status();
-    }
-    if (resolve_index >= 0 && (*results)[resolve_index].Affected() !=
-                                  static_cast<int64_t>(effects.resolved_holds.size())) {
-      return absl::InternalError("a resolved hold was not found");
-    }
-    if (balance_index >= 0 &&
-        (*results)[balance_index].Affected() != static_cast<int64_t>(effects.deltas.size())) {
-      return absl::InternalError("a balance row to update was not found");
     }
     return absl::OkStatus();
   }
@@ -369,9 +374,9 @@ class PgLedgerTransaction final : public LedgerTransaction {
                callers.Finish(), keys.Finish(), times.Finish(), expiries.Finish())});
   }
 
-  // Returns the statement's index (-1: none).
-  static int ResolveHolds(const std::vector<Hold>& holds, std::vector<pg::Connection::Query>* out) {
-    if (holds.empty()) return -1;
+  static void ResolveHolds(const std::vector<Hold>& holds,
+                           std::vector<pg::Connection::Query>* out) {
+    if (holds.empty()) return;
     ArrayLiteral debits, ids, states, posted, transfers, reasons, times;
     for (const Hold& h : holds) {
       debits.Add(h.debit_account_id);
@@ -387,22 +392,24 @@ class PgLedgerTransaction final : public LedgerTransaction {
       times.Add(TimestampText(h.resolved_at.value_or(absl::UnixEpoch())));
     }
     out->push_back(
-        {"UPDATE holds h SET state = u.state, posted_amount_minor = u.posted,"
-         " posted_transfer_id = u.transfer_id, void_reason = u.reason,"
-         " resolved_at = u.resolved_at"
-         " FROM unnest($1::uuid[], $2::uuid[], $3::smallint[], $4::bigint[], $5::uuid[],"
-         " $6::text[], $7::timestamptz[])"
-         " AS u(debit_account_id, hold_id, state, posted, transfer_id, reason, resolved_at)"
-         " WHERE h.debit_account_id = u.debit_account_id AND h.hold_id = u.hold_id",
+        {absl::StrCat("WITH changed AS (UPDATE holds h SET state = u.state,"
+                      " posted_amount_minor = u.posted, posted_transfer_id = u.transfer_id,"
+                      " void_reason = u.reason, resolved_at = u.resolved_at"
+                      " FROM unnest($1::uuid[], $2::uuid[], $3::smallint[], $4::bigint[],"
+                      " $5::uuid[], $6::text[], $7::timestamptz[])"
+                      " AS u(debit_account_id, hold_id, state, posted, transfer_id, reason,"
+                      " resolved_at)"
+                      " WHERE h.debit_account_id = u.debit_account_id AND h.hold_id = u.hold_id"
+                      " RETURNING 1)"
+                      " SELECT ledger_expect_rows(count(*), $8, '",
+                      kHoldRowMissing, "') FROM changed"),
          pg::P(debits.Finish(), ids.Finish(), states.Finish(), posted.Finish(), transfers.Finish(),
-               reasons.Finish(), times.Finish())});
-    return static_cast<int>(out->size()) - 1;
+               reasons.Finish(), times.Finish(), static_cast<int64_t>(holds.size()))});
   }
 
-  // Returns the statement's index (-1: none).
-  static int UpdateBalances(const std::vector<BalanceDelta>& deltas,
-                            std::vector<pg::Connection::Query>* out) {
-    if (deltas.empty()) return -1;
+  static void UpdateBalances(const std::vector<BalanceDelta>& deltas,
+                             std::vector<pg::Connection::Query>* out) {
+    if (deltas.empty()) return;
     ArrayLiteral ids, posted_debits, posted_credits, pending_debits, pending_credits;
     for (const BalanceDelta& d : deltas) {
       ids.Add(d.account_id);
@@ -412,17 +419,22 @@ class PgLedgerTransaction final : public LedgerTransaction {
       pending_credits.Add(absl::StrCat(d.pending_credits));
     }
     out->push_back(
-        {"UPDATE balances b SET posted_debits = b.posted_debits + d.posted_debits,"
-         " posted_credits = b.posted_credits + d.posted_credits,"
-         " pending_debits = b.pending_debits + d.pending_debits,"
-         " pending_credits = b.pending_credits + d.pending_credits, updated_at = now()"
-         " FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])"
-         " AS d(account_id, posted_debits, posted_credits, pending_debits,"
-         " pending_credits)"
-         " WHERE b.account_id = d.account_id",
+        {absl::StrCat("WITH changed AS (UPDATE balances b"
+                      " SET posted_debits = b.posted_debits + d.posted_debits,"
+                      " posted_credits = b.posted_credits + d.posted_credits,"
+                      " pending_debits = b.pending_debits + d.pending_debits,"
+                      " pending_credits = b.pending_credits + d.pending_credits,"
+                      " updated_at = now()"
+                      " FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[],"
+                      " $5::bigint[])"
+                      " AS d(account_id, posted_debits, posted_credits, pending_debits,"
+                      " pending_credits)"
+                      " WHERE b.account_id = d.account_id RETURNING 1)"
+                      " SELECT ledger_expect_rows(count(*), $6, '",
+                      kBalanceRowMissing, "') FROM changed"),
          pg::P(ids.Finish(), posted_debits.Finish(), posted_credits.Finish(),
-               pending_debits.Finish(), pending_credits.Finish())});
-    return static_cast<int>(out->size()) - 1;
+               pending_debits.Finish(), pending_credits.Finish(),
+               static_cast<int64_t>(deltas.size()))});
   }
 
   static void InsertRecords(std::vector<IdempotencyRecord> records,

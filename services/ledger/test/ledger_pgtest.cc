@@ -165,6 +165,12 @@ TEST_CASE("the schema refuses what must never happen") {
     REQUIRE(pg::RaisedMessageOf(pool.Exec("UPDATE accounts SET allow_negative = true").status()) ==
             "ACCOUNTS_ARE_IMMUTABLE");
   }
+  SECTION("a batch statement that misses rows it expected fails (its COMMIT is skipped)") {
+    REQUIRE(pool.Exec("SELECT ledger_expect_rows(2, 2, 'X')")->Int(0, 0) == 2);
+    absl::Status status = pool.Exec("SELECT ledger_expect_rows(1, 2, 'LEDGER_X_MISSING')").status();
+    REQUIRE(status.code() == absl::StatusCode::kFailedPrecondition);
+    REQUIRE(pg::RaisedMessageOf(status) == "LEDGER_X_MISSING");
+  }
 }
 
 TEST_CASE("each error reason, through the writer and PostgreSQL") {

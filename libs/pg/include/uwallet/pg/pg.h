@@ -105,6 +105,12 @@ class Connection {
     Params params;
   };
   [[nodiscard]] absl::StatusOr<std::vector<Result>> ExecPipeline(const std::vector<Query>& queries);
+  // Inside Pool::Transact only: ExecPipeline, then COMMIT in the same round trip. The body's last
+  // statements go this way when nothing is left to check after them; if one fails, the server
+  // skips the COMMIT and Transact rolls back. Once it returns OK, the transaction is committed
+  // (Transact sends no COMMIT of its own).
+  [[nodiscard]] absl::StatusOr<std::vector<Result>> ExecPipelineAndCommit(
+      const std::vector<Query>& queries);
   // Runs one or more statements with no parameters (simple protocol), e.g. migrations.
   [[nodiscard]] absl::Status ExecScript(absl::string_view sql);
   [[nodiscard]] bool Broken() const;
@@ -114,10 +120,17 @@ class Connection {
   friend class Pool;
   explicit Connection(PGconn* conn) : conn_(conn) {}
   absl::Status CheckConnection();
+  absl::StatusOr<std::vector<Result>> RunPipeline(const std::vector<Query>& queries, bool commit);
 
   PGconn* conn_;
   std::unordered_set<std::string> prepared_;
   bool broken_ = false;
+  // Set by Pool::Transact: the BEGIN travels with the body's first statements instead of costing
+  // a round trip of its own; empty once sent.
+  std::string pending_begin_;
+  // Set when ExecPipelineAndCommit committed the transaction.
+  bool committed_ = false;
+  bool in_transact_ = false;
 };
 
 struct TransactionOptions {
