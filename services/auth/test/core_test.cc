@@ -785,5 +785,26 @@ TEST_CASE("new device challenge: the flag turns it off; codes per user are limit
   CHECK(g.CountNotices("li@example.com", "login_challenge") == 2);
 }
 
+TEST_CASE("sign-in: a new device is recorded once, with its event; a known one is not") {
+  Harness h;
+  const std::string user_id = h.RegisterVerified("li@example.com");
+  REQUIRE(
+      h.core.Login("li@example.com", "wrong password 1", Device{}, h.Anonymous()).status().code() ==
+      absl::StatusCode::kUnauthenticated);
+  REQUIRE(h.store.Snapshot().lockouts[user_id].failed_attempts == 1);
+  for (int i = 0; i < 2; ++i) {
+    auto login =
+        h.core.Login("li@example.com", kPassword, Device{.device_id = "phone"}, h.Anonymous());
+    REQUIRE(login.ok());
+    REQUIRE(login->session.has_value());
+  }
+  const FakeAuthStore::State state = h.store.Snapshot();
+  CHECK(state.lockouts.at(user_id) == LockState{});
+  CHECK(state.users.at(user_id).last_login_at == h.clock.Now());
+  CHECK(state.devices.size() == 1);
+  CHECK(h.store.CountEvents(user_id, SecurityEventKind::kNewDevice) == 1);
+  CHECK(h.store.CountEvents(user_id, SecurityEventKind::kLoginSucceeded) == 2);
+}
+
 }  // namespace
 }  // namespace uwallet::auth
