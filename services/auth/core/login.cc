@@ -83,17 +83,6 @@ absl::StatusOr<SessionRecord> AuthCore::RequireSession(const Caller& caller) {
 absl::StatusOr<IssuedSession> AuthCore::IssueSession(const User& user, const Device& device,
                                                      const Caller& caller) {
   const absl::Time now = deps_.clock->Now();
-  // Keep the per-user number of sessions bounded: the least recently used ones make room.
-  UW_ASSIGN_OR_RETURN(std::vector<SessionRecord> existing,
-                      deps_.sessions->ListForUser(user.user_id));
-  if (static_cast<int>(existing.size()) >= limits_.sessions_per_user_max) {
-    std::sort(existing.begin(), existing.end(),
-              [](const auto& a, const auto& b) { return a.last_seen_at < b.last_seen_at; });
-    const size_t excess = existing.size() - limits_.sessions_per_user_max + 1;
-    for (size_t i = 0; i < excess; ++i) {
-      UW_RETURN_IF_ERROR(deps_.sessions->Revoke(existing[i].session_id).status());
-    }
-  }
   UW_ASSIGN_OR_RETURN(std::string token, crypto::RandomToken(crypto::kSessionTokenBytes));
   SessionRecord session;
   session.session_id = deps_.ids->NewId();
@@ -105,8 +94,9 @@ absl::StatusOr<IssuedSession> AuthCore::IssueSession(const User& user, const Dev
   session.created_at = now;
   session.last_seen_at = now;
   session.expires_at = now + limits_.session_absolute;
-  UW_RETURN_IF_ERROR(
-      deps_.sessions->Create(session, crypto::Sha256Hex(token), KeepFor(session, now)));
+  // The per-user number of sessions stays bounded: the least recently used ones make room.
+  UW_RETURN_IF_ERROR(deps_.sessions->Create(session, crypto::Sha256Hex(token),
+                                            KeepFor(session, now), limits_.sessions_per_user_max));
   return IssuedSession{.token = std::move(token),
                        .session = std::move(session),
                        .idle_timeout = limits_.session_idle};

@@ -203,10 +203,12 @@ class SessionStore {
  public:
   virtual ~SessionStore() = default;
   // Stores the session, findable by `token_hash` and listed under its user. `keep_for` bounds
-  // how long the store keeps it (the core enforces idle and absolute expiry itself).
+  // how long the store keeps it (the core enforces idle and absolute expiry itself). Atomically
+  // first revokes the user's least recently used sessions (by last_seen_at) so that at most
+  // `sessions_max` remain, the new one included, however many sign-ins race.
   [[nodiscard]] virtual absl::Status Create(const SessionRecord& session,
-                                            absl::string_view token_hash,
-                                            absl::Duration keep_for) = 0;
+                                            absl::string_view token_hash, absl::Duration keep_for,
+                                            int sessions_max) = 0;
   [[nodiscard]] virtual absl::StatusOr<std::optional<SessionRecord>> ByTokenHash(
       absl::string_view token_hash) = 0;
   [[nodiscard]] virtual absl::StatusOr<std::optional<SessionRecord>> ById(

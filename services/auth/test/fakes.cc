@@ -391,9 +391,24 @@ FakeSessionStore::Entry* FakeSessionStore::Live(absl::string_view session_id) {
 }
 
 absl::Status FakeSessionStore::Create(const SessionRecord& session, absl::string_view token_hash,
-                                      absl::Duration keep_for) {
+                                      absl::Duration keep_for, int sessions_max) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (unavailable) return Down();
+  if (sessions_max < 1) return absl::InvalidArgumentError("sessions_max must be at least 1");
+  std::vector<std::string> ids;
+  for (const auto& [id, entry] : sessions_) {
+    if (entry.session.user_id == session.user_id) ids.push_back(id);
+  }
+  std::vector<std::pair<absl::Time, std::string>> live;  // last seen, session id
+  for (const std::string& id : ids) {
+    if (Entry* entry = Live(id)) live.emplace_back(entry->session.last_seen_at, id);
+  }
+  std::sort(live.begin(), live.end());
+  for (size_t i = 0; i + sessions_max <= live.size(); ++i) {
+    auto it = sessions_.find(live[i].second);
+    by_token_.erase(it->second.token_hash);
+    sessions_.erase(it);
+  }
   sessions_[session.session_id] = Entry{session, std::string(token_hash), clock_.Now() + keep_for};
   by_token_[std::string(token_hash)] = session.session_id;
   return absl::OkStatus();

@@ -283,6 +283,41 @@ TEST_CASE("the sign-in read: user, hash, lockout, TOTP and devices in one statem
   CHECK_FALSE((*unnamed)->device_known);
 }
 
+TEST_CASE("the session cap in Redis: the least recently used make room, also under races") {
+  Servers s;
+  SessionRecord base;
+  base.user_id = "cap-user";
+  base.expires_at = s.clock.Now() + absl::Hours(1);
+  for (int i = 0; i < 4; ++i) {
+    SessionRecord session = base;
+    session.session_id = "s" + std::to_string(i);
+    // s2 is the least recently used.
+    session.last_seen_at = s.clock.Now() - absl::Minutes(i == 2 ? 30 : 10 - i);
+    REQUIRE(s.sessions.Create(session, "th" + std::to_string(i), absl::Minutes(5), 3).ok());
+  }
+  auto listed = s.sessions.ListForUser("cap-user");
+  REQUIRE(listed.ok());
+  CHECK(listed->size() == 3);
+  CHECK_FALSE(s.sessions.ById("s2")->has_value());
+  CHECK_FALSE(s.sessions.ByTokenHash("th2")->has_value());
+  CHECK(s.sessions.ById("s3")->has_value());
+
+  std::vector<std::thread> threads;
+  for (int i = 10; i < 30; ++i) {
+    threads.emplace_back([&, i] {
+      SessionRecord session = base;
+      session.session_id = "s" + std::to_string(i);
+      session.last_seen_at = s.clock.Now();
+      UW_CHECK_OK(s.sessions.Create(session, "th" + std::to_string(i), absl::Minutes(5), 3));
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(s.sessions.ListForUser("cap-user")->size() == 3);
+  auto members = s.redis.pool().Command({"SCARD", s.redis.prefix() + "auth:usess:cap-user"});
+  REQUIRE(members.ok());
+  CHECK(members->AsInteger().value() == 3);
+}
+
 TEST_CASE("sessions in Redis: validate, rotate, list, revoke, revoke all") {
   Servers s;
   s.Register("sess@example.com");
