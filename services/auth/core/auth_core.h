@@ -318,7 +318,7 @@ class AuthCore {
   [[nodiscard]] absl::StatusOr<IssuedSession> CompleteLogin(const User& user, const Device& device,
                                                             const Caller& caller);
   // True when the sign-in from `device` needs a contact code (see new_device_challenge).
-  [[nodiscard]] absl::StatusOr<bool> NewDeviceIsRisky(const User& user, const Device& device);
+  [[nodiscard]] bool NewDeviceIsRisky(const SignInCandidate& candidate, const Device& device) const;
   // Stores a challenge, sends its code to the user's first verified contact.
   [[nodiscard]] absl::StatusOr<Challenge> StartContactCodeChallenge(const User& user,
                                                                     const Device& device);

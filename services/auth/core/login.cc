@@ -83,17 +83,6 @@ absl::StatusOr<SessionRecord> AuthCore::RequireSession(const Caller& caller) {
 absl::StatusOr<IssuedSession> AuthCore::IssueSession(const User& user, const Device& device,
                                                      const Caller& caller) {
   const absl::Time now = deps_.clock->Now();
-  // Keep the per-user number of sessions bounded: the least recently used ones make room.
-  UW_ASSIGN_OR_RETURN(std::vector<SessionRecord> existing,
-                      deps_.sessions->ListForUser(user.user_id));
-  if (static_cast<int>(existing.size()) >= limits_.sessions_per_user_max) {
-    std::sort(existing.begin(), existing.end(),
-              [](const auto& a, const auto& b) { return a.last_seen_at < b.last_seen_at; });
-    const size_t excess = existing.size() - limits_.sessions_per_user_max + 1;
-    for (size_t i = 0; i < excess; ++i) {
-      UW_RETURN_IF_ERROR(deps_.sessions->Revoke(existing[i].session_id).status());
-    }
-  }
   UW_ASSIGN_OR_RETURN(std::string token, crypto::RandomToken(crypto::kSessionTokenBytes));
   SessionRecord session;
   session.session_id = deps_.ids->NewId();
@@ -105,8 +94,9 @@ absl::StatusOr<IssuedSession> AuthCore::IssueSession(const User& user, const Dev
   session.created_at = now;
   session.last_seen_at = now;
   session.expires_at = now + limits_.session_absolute;
-  UW_RETURN_IF_ERROR(
-      deps_.sessions->Create(session, crypto::Sha256Hex(token), KeepFor(session, now)));
+  // The per-user number of sessions stays bounded: the least recently used ones make room.
+  UW_RETURN_IF_ERROR(deps_.sessions->Create(session, crypto::Sha256Hex(token),
+                                            KeepFor(session, now), limits_.sessions_per_user_max));
   return IssuedSession{.token = std::move(token),
                        .session = std::move(session),
                        .idle_timeout = limits_.session_idle};
@@ -165,33 +155,37 @@ absl::StatusOr<IssuedSession> AuthCore::CompleteLogin(const User& candidate, con
   UW_RETURN_IF_ERROR(deps_.store->Transact([&](AuthTx& tx) -> absl::Status {
     // Re-read under the row locks: a lock or freeze that landed while the password was being
     // checked wins.
-    UW_ASSIGN_OR_RETURN(std::optional<User> current, tx.UserById(candidate.user_id, true));
+    UW_ASSIGN_OR_RETURN(std::optional<SignInLock> current,
+                        tx.LockForSignIn(candidate.user_id, device.device_id));
     if (!current) return InvalidCredentials();
-    UW_ASSIGN_OR_RETURN(LockState lock, tx.Lockout(candidate.user_id, true));
     const absl::Time now = deps_.clock->Now();
-    if (lock.IsLocked(now)) return InvalidCredentials();
-    if (current->frozen) {
+    if (current->lock.IsLocked(now)) return InvalidCredentials();
+    if (current->user.frozen) {
       return WithReason(absl::StatusCode::kUnauthenticated, reason::kAccountFrozen,
                         "this account is frozen; contact uwallet support");
     }
-    if (!(lock == Cleared())) UW_RETURN_IF_ERROR(tx.SetLockout(current->user_id, Cleared()));
-    signed_in_before = current->last_login_at != absl::InfinitePast();
-    current->last_login_at = now;
-    UW_RETURN_IF_ERROR(tx.UpdateUser(*current));
+    SignInRecord record{.user_id = current->user.user_id,
+                        .now = now,
+                        .clear_lockout = !(current->lock == Cleared()),
+                        .ip = caller.ip};
+    signed_in_before = current->user.last_login_at != absl::InfinitePast();
+    current->user.last_login_at = now;
     if (!device.device_id.empty()) {
-      UW_ASSIGN_OR_RETURN(new_device, tx.TouchDevice(current->user_id, device, caller.ip, now));
+      record.device = device;
+      new_device = !current->device_known;
     }
     SecurityEvent succeeded =
-        NewEvent(current->user_id, SecurityEventKind::kLoginSucceeded, caller, "");
+        NewEvent(current->user.user_id, SecurityEventKind::kLoginSucceeded, caller, "");
     succeeded.device = device;
-    UW_RETURN_IF_ERROR(tx.AppendSecurityEvent(succeeded));
+    record.events.push_back(std::move(succeeded));
     if (new_device) {
-      SecurityEvent seen =
-          NewEvent(current->user_id, SecurityEventKind::kNewDevice, caller, DeviceLabel(device));
+      SecurityEvent seen = NewEvent(current->user.user_id, SecurityEventKind::kNewDevice, caller,
+                                    DeviceLabel(device));
       seen.device = device;
-      UW_RETURN_IF_ERROR(tx.AppendSecurityEvent(seen));
+      record.events.push_back(std::move(seen));
     }
-    user = *std::move(current);
+    UW_RETURN_IF_ERROR(tx.RecordSignIn(record));
+    user = std::move(current->user);
     return absl::OkStatus();
   }));
   if (new_device && signed_in_before) {
@@ -202,19 +196,13 @@ absl::StatusOr<IssuedSession> AuthCore::CompleteLogin(const User& candidate, con
   return IssueSession(user, device, caller);
 }
 
-absl::StatusOr<bool> AuthCore::NewDeviceIsRisky(const User& user, const Device& device) {
-  if (!limits_.new_device_challenge || !user.ContactVerified()) return false;
-  std::vector<KnownDevice> known;
-  UW_RETURN_IF_ERROR(deps_.store->Transact([&](AuthTx& tx) -> absl::Status {
-    UW_ASSIGN_OR_RETURN(known, tx.Devices(user.user_id));
-    return absl::OkStatus();
-  }));
+bool AuthCore::NewDeviceIsRisky(const SignInCandidate& candidate, const Device& device) const {
+  if (!limits_.new_device_challenge || !candidate.user.ContactVerified()) return false;
   // The first device is trusted (there is nothing to compare with); an unidentified device
   // (no device id) of a user who has devices counts as new.
-  if (known.empty()) return false;
+  if (!candidate.has_devices) return false;
   if (device.device_id.empty()) return true;
-  return std::none_of(known.begin(), known.end(),
-                      [&](const KnownDevice& k) { return k.device.device_id == device.device_id; });
+  return !candidate.device_known;
 }
 
 absl::StatusOr<Challenge> AuthCore::StartContactCodeChallenge(const User& user,
@@ -275,24 +263,17 @@ absl::StatusOr<LoginResult> AuthCore::Login(absl::string_view identifier,
     (void)PasswordMatches(std::nullopt, password);
     return InvalidCredentials();
   }
-  std::optional<User> user;
+  // One round trip before the hash: the user, the hash, the lockout, TOTP and the device.
+  UW_ASSIGN_OR_RETURN(std::optional<SignInCandidate> candidate,
+                      deps_.store->FindSignInCandidate(*contact, device.device_id));
   std::optional<std::string> hash;
-  LockState lock;
-  bool totp_enabled = false;
-  UW_RETURN_IF_ERROR(deps_.store->Transact([&](AuthTx& tx) -> absl::Status {
-    UW_ASSIGN_OR_RETURN(user, tx.UserByContact(*contact, false));
-    if (!user) return absl::OkStatus();
-    UW_ASSIGN_OR_RETURN(hash, tx.PasswordHash(user->user_id));
-    UW_ASSIGN_OR_RETURN(lock, tx.Lockout(user->user_id, false));
-    UW_ASSIGN_OR_RETURN(std::optional<TotpRecord> totp, tx.Totp(user->user_id, false));
-    totp_enabled = totp.has_value() && totp->enabled;
-    return absl::OkStatus();
-  }));
+  if (candidate) hash = candidate->password_hash;
   // The hash is always computed: unknown users, locked accounts and wrong passwords all cost the
   // same time and get the same answer.
   const bool matches = PasswordMatches(hash, password);
-  if (!user) return InvalidCredentials();
-  if (!matches || lock.IsLocked(deps_.clock->Now())) {
+  if (!candidate) return InvalidCredentials();
+  const User* user = &candidate->user;
+  if (!matches || candidate->lock.IsLocked(deps_.clock->Now())) {
     UW_RETURN_IF_ERROR(RecordFailedPassword(*user, device, caller, "wrong password"));
     return InvalidCredentials();
   }
@@ -306,7 +287,7 @@ absl::StatusOr<LoginResult> AuthCore::Login(absl::string_view identifier,
     return WithReason(absl::StatusCode::kUnauthenticated, reason::kAccountFrozen,
                       "this account is frozen; contact uwallet support");
   }
-  if (totp_enabled) {
+  if (candidate->totp_enabled) {
     UW_ASSIGN_OR_RETURN(std::string challenge_id, crypto::RandomToken(32));
     UW_RETURN_IF_ERROR(deps_.tokens->Put(ChallengeKey(challenge_id),
                                          DumpJson(ChallengeValue(user->user_id, device)),
@@ -316,8 +297,7 @@ absl::StatusOr<LoginResult> AuthCore::Login(absl::string_view identifier,
                         .expires_at = deps_.clock->Now() + limits_.challenge_ttl};
     return LoginResult{.challenge = std::move(challenge)};
   }
-  UW_ASSIGN_OR_RETURN(bool risky, NewDeviceIsRisky(*user, device));
-  if (risky) {
+  if (NewDeviceIsRisky(*candidate, device)) {
     UW_ASSIGN_OR_RETURN(Challenge challenge, StartContactCodeChallenge(*user, device));
     return LoginResult{.challenge = std::move(challenge)};
   }

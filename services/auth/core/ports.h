@@ -17,6 +17,38 @@
 
 namespace uwallet::auth {
 
+// How many of a user's most recently used devices count as known (the new-device check) and are
+// listed (AuthTx::Devices).
+inline constexpr int kKnownDevicesMax = 100;
+
+// What a sign-in needs before the password is checked, read in one go.
+struct SignInCandidate {
+  User user;
+  std::string password_hash;
+  LockState lock;
+  bool totp_enabled = false;
+  bool has_devices = false;   // the user has signed in from some device before
+  bool device_known = false;  // the device id asked about is among the kKnownDevicesMax most recent
+};
+
+// A successful sign-in's view of the user under its row locks (users and lockouts).
+struct SignInLock {
+  User user;
+  LockState lock;
+  bool device_known =
+      false;  // the device id asked about has signed in before; read after the locks
+};
+
+// Every write of a successful sign-in.
+struct SignInRecord {
+  std::string user_id;
+  absl::Time now = absl::InfinitePast();  // the new last_login_at and the device's last_seen_at
+  bool clear_lockout = false;
+  std::optional<Device> device;  // recorded (first or last seen) when set
+  std::string ip;
+  std::vector<SecurityEvent> events;  // each with its outbox event, as AppendSecurityEvent
+};
+
 // One transaction on the durable store. Everything done through one AuthTx commits or rolls back
 // together, security events and their outbox rows included. `for_update` locks the row until the
 // end of the transaction.
@@ -50,8 +82,17 @@ class AuthTx {
   [[nodiscard]] virtual absl::StatusOr<bool> TouchDevice(absl::string_view user_id,
                                                          const Device& device, absl::string_view ip,
                                                          absl::Time now) = 0;
+  // The user's kKnownDevicesMax most recently used devices, most recent first.
   [[nodiscard]] virtual absl::StatusOr<std::vector<KnownDevice>> Devices(
       absl::string_view user_id) = 0;
+
+  // A successful sign-in: locks the user's row and lockout row (as UserById and Lockout with
+  // for_update), then tells whether `device_id` (may be empty) has signed in before. Empty when
+  // there is no such user.
+  [[nodiscard]] virtual absl::StatusOr<std::optional<SignInLock>> LockForSignIn(
+      absl::string_view user_id, absl::string_view device_id) = 0;
+  // Writes a sign-in: last_login_at, the lockout cleared (when asked), the device, the events.
+  [[nodiscard]] virtual absl::Status RecordSignIn(const SignInRecord& record) = 0;
 
   [[nodiscard]] virtual absl::StatusOr<std::optional<TotpRecord>> Totp(absl::string_view user_id,
                                                                        bool for_update) = 0;
@@ -87,6 +128,11 @@ class AuthStore {
   // Runs `body` in one transaction. The body may run more than once (serialisation retries), so
   // it must only touch the transaction. UNAVAILABLE when the database cannot be reached.
   [[nodiscard]] virtual absl::Status Transact(const std::function<absl::Status(AuthTx&)>& body) = 0;
+  // The user who owns `contact`, with the password hash, lockout, TOTP state and whether
+  // `device_id` (may be empty) is known, as one consistent read (no transaction needed). Empty
+  // when nobody owns the contact.
+  [[nodiscard]] virtual absl::StatusOr<std::optional<SignInCandidate>> FindSignInCandidate(
+      const Contact& contact, absl::string_view device_id) = 0;
 };
 
 // Verification codes, one live code per key (purpose + destination).
@@ -157,10 +203,12 @@ class SessionStore {
  public:
   virtual ~SessionStore() = default;
   // Stores the session, findable by `token_hash` and listed under its user. `keep_for` bounds
-  // how long the store keeps it (the core enforces idle and absolute expiry itself).
+  // how long the store keeps it (the core enforces idle and absolute expiry itself). Atomically
+  // first revokes the user's least recently used sessions (by last_seen_at) so that at most
+  // `sessions_max` remain, the new one included, however many sign-ins race.
   [[nodiscard]] virtual absl::Status Create(const SessionRecord& session,
-                                            absl::string_view token_hash,
-                                            absl::Duration keep_for) = 0;
+                                            absl::string_view token_hash, absl::Duration keep_for,
+                                            int sessions_max) = 0;
   [[nodiscard]] virtual absl::StatusOr<std::optional<SessionRecord>> ByTokenHash(
       absl::string_view token_hash) = 0;
   [[nodiscard]] virtual absl::StatusOr<std::optional<SessionRecord>> ById(

@@ -81,17 +81,96 @@ std::vector<User> UsersOf(const pg::Result& r) {
   return users;
 }
 
+std::string UserByIdSql(bool for_update) {
+  return absl::StrCat("SELECT ", kUserColumns, " FROM users WHERE user_id = $1::uuid",
+                      for_update ? " FOR UPDATE" : "");
+}
+
+#define UW_LOCKOUT_COLUMNS \
+  "failed_attempts, lock_count, " UW_US("locked_at") ", " UW_US("locked_until") ", " \
+                                                     "locked_indefinitely, " UW_US("last_failed_at")
+
+std::string LockoutSql(bool for_update) {
+  return absl::StrCat("SELECT " UW_LOCKOUT_COLUMNS " FROM lockouts WHERE user_id = $1::uuid",
+                      for_update ? " FOR UPDATE" : "");
+}
+
+// The six lockout columns from `column` on; a missing row (NULLs) is a cleared lockout.
+LockState LockStateAt(const pg::Result& r, int row, int column) {
+  LockState state;
+  if (r.IsNull(row, column)) return state;
+  state.failed_attempts = static_cast<int>(r.Int(row, column));
+  state.lock_count = static_cast<int>(r.Int(row, column + 1));
+  state.locked_at = TimeAt(r, row, column + 2);
+  state.locked_until = TimeAt(r, row, column + 3);
+  state.locked_indefinitely = r.Bool(row, column + 4);
+  state.last_failed_at = TimeAt(r, row, column + 5);
+  return state;
+}
+
+pg::Connection::Query SetLockoutQuery(absl::string_view user_id, const LockState& state) {
+  return {
+      "INSERT INTO lockouts (user_id, failed_attempts, lock_count, locked_at,"
+      " locked_until, locked_indefinitely, last_failed_at)"
+      " VALUES ($1::uuid, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id) DO UPDATE SET"
+      " failed_attempts = $2, lock_count = $3, locked_at = $4, locked_until = $5,"
+      " locked_indefinitely = $6, last_failed_at = $7",
+      pg::P(user_id, state.failed_attempts, state.lock_count, TimeParam(state.locked_at),
+            TimeParam(state.locked_until), state.locked_indefinitely,
+            TimeParam(state.last_failed_at))};
+}
+
+pg::Connection::Query TouchDeviceQuery(absl::string_view user_id, const Device& device,
+                                       absl::string_view ip, absl::Time now) {
+  return {
+      "INSERT INTO devices (user_id, device_id, name, platform, app_version,"
+      " first_seen_at, last_seen_at, last_ip)"
+      " VALUES ($1::uuid, $2, $3, $4, $5, $6, $6, $7)"
+      " ON CONFLICT (user_id, device_id) DO UPDATE SET name = $3, platform = $4,"
+      " app_version = $5, last_seen_at = $6, last_ip = $7"
+      " RETURNING (xmax = 0)",
+      pg::P(user_id, device.device_id, device.name, device.platform, device.app_version,
+            TimeParam(now), ip)};
+}
+
+pg::Connection::Query SecurityEventQuery(const SecurityEvent& event) {
+  return {
+      "INSERT INTO security_events (event_id, user_id, kind, occurred_at, ip,"
+      " device_id, device_name, platform, detail)"
+      " VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9)",
+      pg::P(event.event_id, event.user_id, SecurityEventKindName(event.kind),
+            TimeParam(event.occurred_at), event.ip, event.device.device_id, event.device.name,
+            event.device.platform, event.detail)};
+}
+
+events::Outbox::NewEvent SecurityOutboxEvent(const SecurityEvent& event) {
+  nlohmann::json payload = {
+      {"security_event_id", event.event_id},
+      {"user_id", event.user_id},
+      {"kind", SecurityEventKindName(event.kind)},
+      {"occurred_at", absl::FormatTime(absl::RFC3339_full, event.occurred_at, absl::UTCTimeZone())},
+      {"ip", event.ip},
+      {"device_id", event.device.device_id},
+      {"device_name", event.device.name},
+      {"platform", event.device.platform},
+      {"detail", event.detail}};
+  if (event.kind == SecurityEventKind::kTotpEnabled ||
+      event.kind == SecurityEventKind::kTotpDisabled) {
+    payload["enabled"] = event.kind == SecurityEventKind::kTotpEnabled;
+  }
+  for (const auto& [name, value] : event.attributes) payload[name] = value;
+  return {.type = OutboxEventType(event.kind),
+          .subject_id = event.user_id,
+          .payload_json = JsonText(payload)};
+}
+
 class PgAuthTx final : public AuthTx {
  public:
   PgAuthTx(pg::Connection& conn, events::Outbox& outbox) : conn_(conn), outbox_(outbox) {}
 
   absl::StatusOr<std::optional<User>> UserById(absl::string_view user_id,
                                                bool for_update) override {
-    UW_ASSIGN_OR_RETURN(
-        pg::Result r,
-        conn_.Exec(absl::StrCat("SELECT ", kUserColumns, " FROM users WHERE user_id = $1::uuid",
-                                for_update ? " FOR UPDATE" : ""),
-                   pg::P(user_id)));
+    UW_ASSIGN_OR_RETURN(pg::Result r, conn_.Exec(UserByIdSql(for_update), pg::P(user_id)));
     if (r.Rows() == 0) return std::optional<User>();
     return std::optional<User>(UserAt(r, 0));
   }
@@ -203,55 +282,20 @@ class PgAuthTx final : public AuthTx {
   }
 
   absl::StatusOr<LockState> Lockout(absl::string_view user_id, bool for_update) override {
-    UW_ASSIGN_OR_RETURN(
-        pg::Result r,
-        conn_.Exec(
-            absl::StrCat(
-                "SELECT failed_attempts, lock_count, " UW_US("locked_at") ", " UW_US(
-                    "locked_until") ", locked_indefinitely, " UW_US("last_failed_at") " FROM "
-                                                                                      "lockouts "
-                                                                                      "WHERE "
-                                                                                      "user_id = "
-                                                                                      "$1::uuid",
-                for_update ? " FOR UPDATE" : ""),
-            pg::P(user_id)));
-    LockState state;
-    if (r.Rows() == 0) return state;
-    state.failed_attempts = static_cast<int>(r.Int(0, 0));
-    state.lock_count = static_cast<int>(r.Int(0, 1));
-    state.locked_at = TimeAt(r, 0, 2);
-    state.locked_until = TimeAt(r, 0, 3);
-    state.locked_indefinitely = r.Bool(0, 4);
-    state.last_failed_at = TimeAt(r, 0, 5);
-    return state;
+    UW_ASSIGN_OR_RETURN(pg::Result r, conn_.Exec(LockoutSql(for_update), pg::P(user_id)));
+    if (r.Rows() == 0) return LockState();
+    return LockStateAt(r, 0, 0);
   }
 
   absl::Status SetLockout(absl::string_view user_id, const LockState& state) override {
-    return conn_
-        .Exec(
-            "INSERT INTO lockouts (user_id, failed_attempts, lock_count, locked_at,"
-            " locked_until, locked_indefinitely, last_failed_at)"
-            " VALUES ($1::uuid, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id) DO UPDATE SET"
-            " failed_attempts = $2, lock_count = $3, locked_at = $4, locked_until = $5,"
-            " locked_indefinitely = $6, last_failed_at = $7",
-            pg::P(user_id, state.failed_attempts, state.lock_count, TimeParam(state.locked_at),
-                  TimeParam(state.locked_until), state.locked_indefinitely,
-                  TimeParam(state.last_failed_at)))
-        .status();
+    const pg::Connection::Query query = SetLockoutQuery(user_id, state);
+    return conn_.Exec(query.sql, query.params).status();
   }
 
   absl::StatusOr<bool> TouchDevice(absl::string_view user_id, const Device& device,
                                    absl::string_view ip, absl::Time now) override {
-    UW_ASSIGN_OR_RETURN(
-        pg::Result r,
-        conn_.Exec("INSERT INTO devices (user_id, device_id, name, platform, app_version,"
-                   " first_seen_at, last_seen_at, last_ip)"
-                   " VALUES ($1::uuid, $2, $3, $4, $5, $6, $6, $7)"
-                   " ON CONFLICT (user_id, device_id) DO UPDATE SET name = $3, platform = $4,"
-                   " app_version = $5, last_seen_at = $6, last_ip = $7"
-                   " RETURNING (xmax = 0)",
-                   pg::P(user_id, device.device_id, device.name, device.platform,
-                         device.app_version, TimeParam(now), ip)));
+    const pg::Connection::Query query = TouchDeviceQuery(user_id, device, ip, now);
+    UW_ASSIGN_OR_RETURN(pg::Result r, conn_.Exec(query.sql, query.params));
     return r.Rows() == 1 && r.Bool(0, 0);
   }
 
@@ -262,8 +306,8 @@ class PgAuthTx final : public AuthTx {
                        "first_seen_at") ", " UW_US("last_seen_at") ", last_ip"
                                                                    " FROM devices WHERE user_id = "
                                                                    "$1::uuid ORDER BY "
-                                                                   "last_seen_at DESC LIMIT 100",
-                   pg::P(user_id)));
+                                                                   "last_seen_at DESC LIMIT $2",
+                   pg::P(user_id, kKnownDevicesMax)));
     std::vector<KnownDevice> devices;
     for (int row = 0; row < r.Rows(); ++row) {
       KnownDevice known;
@@ -277,6 +321,50 @@ class PgAuthTx final : public AuthTx {
       devices.push_back(std::move(known));
     }
     return devices;
+  }
+
+  absl::StatusOr<std::optional<SignInLock>> LockForSignIn(absl::string_view user_id,
+                                                          absl::string_view device_id) override {
+    // One round trip. The statements run in order, each with its own snapshot (READ COMMITTED):
+    // the device is looked up after the user's row lock is held, so it sees every device a
+    // concurrent sign-in of this user recorded.
+    std::vector<pg::Connection::Query> queries = {{UserByIdSql(true), pg::P(user_id)},
+                                                  {LockoutSql(true), pg::P(user_id)}};
+    if (!device_id.empty()) {
+      queries.push_back(
+          {"SELECT EXISTS (SELECT 1 FROM devices"
+           " WHERE user_id = $1::uuid AND device_id = $2)",
+           pg::P(user_id, device_id)});
+    }
+    UW_ASSIGN_OR_RETURN(std::vector<pg::Result> results, conn_.ExecPipeline(queries));
+    if (results[0].Rows() == 0) return std::optional<SignInLock>();
+    SignInLock lock;
+    lock.user = UserAt(results[0], 0);
+    if (results[1].Rows() == 1) lock.lock = LockStateAt(results[1], 0, 0);
+    lock.device_known = !device_id.empty() && results[2].Bool(0, 0);
+    return std::optional<SignInLock>(std::move(lock));
+  }
+
+  absl::Status RecordSignIn(const SignInRecord& record) override {
+    // One round trip for every write.
+    std::vector<pg::Connection::Query> queries;
+    if (record.clear_lockout) queries.push_back(SetLockoutQuery(record.user_id, LockState()));
+    queries.push_back({"UPDATE users SET last_login_at = $2 WHERE user_id = $1::uuid",
+                       pg::P(record.user_id, TimeParam(record.now))});
+    if (record.device) {
+      queries.push_back(TouchDeviceQuery(record.user_id, *record.device, record.ip, record.now));
+    }
+    std::vector<events::Outbox::NewEvent> outbox_events;
+    for (const SecurityEvent& event : record.events) {
+      queries.push_back(SecurityEventQuery(event));
+      outbox_events.push_back(SecurityOutboxEvent(event));
+    }
+    if (!outbox_events.empty()) {
+      UW_ASSIGN_OR_RETURN(events::Outbox::BatchStatement outbox,
+                          outbox_.PrepareBatch(outbox_events));
+      queries.push_back({std::move(outbox.sql), std::move(outbox.params)});
+    }
+    return conn_.ExecPipeline(queries).status();
   }
 
   absl::StatusOr<std::optional<TotpRecord>> Totp(absl::string_view user_id,
@@ -378,32 +466,11 @@ class PgAuthTx final : public AuthTx {
   }
 
   absl::Status AppendSecurityEvent(const SecurityEvent& event) override {
-    UW_RETURN_IF_ERROR(
-        conn_
-            .Exec("INSERT INTO security_events (event_id, user_id, kind, occurred_at, ip,"
-                  " device_id, device_name, platform, detail)"
-                  " VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9)",
-                  pg::P(event.event_id, event.user_id, SecurityEventKindName(event.kind),
-                        TimeParam(event.occurred_at), event.ip, event.device.device_id,
-                        event.device.name, event.device.platform, event.detail))
-            .status());
-    nlohmann::json payload = {
-        {"security_event_id", event.event_id},
-        {"user_id", event.user_id},
-        {"kind", SecurityEventKindName(event.kind)},
-        {"occurred_at",
-         absl::FormatTime(absl::RFC3339_full, event.occurred_at, absl::UTCTimeZone())},
-        {"ip", event.ip},
-        {"device_id", event.device.device_id},
-        {"device_name", event.device.name},
-        {"platform", event.device.platform},
-        {"detail", event.detail}};
-    if (event.kind == SecurityEventKind::kTotpEnabled ||
-        event.kind == SecurityEventKind::kTotpDisabled) {
-      payload["enabled"] = event.kind == SecurityEventKind::kTotpEnabled;
-    }
-    for (const auto& [name, value] : event.attributes) payload[name] = value;
-    return outbox_.Append(conn_, OutboxEventType(event.kind), event.user_id, JsonText(payload))
+    const pg::Connection::Query query = SecurityEventQuery(event);
+    UW_RETURN_IF_ERROR(conn_.Exec(query.sql, query.params).status());
+    const events::Outbox::NewEvent outbox_event = SecurityOutboxEvent(event);
+    return outbox_
+        .Append(conn_, outbox_event.type, outbox_event.subject_id, outbox_event.payload_json)
         .status();
   }
 
@@ -502,6 +569,34 @@ absl::Status PgAuthStore::Transact(const std::function<absl::Status(AuthTx&)>& b
     PgAuthTx tx(conn, outbox_);
     return body(tx);
   });
+}
+
+absl::StatusOr<std::optional<SignInCandidate>> PgAuthStore::FindSignInCandidate(
+    const Contact& contact, absl::string_view device_id) {
+  // One statement is one snapshot: no transaction (and no BEGIN/COMMIT round trips) needed.
+  static const std::string kSelect = absl::StrCat(
+      "SELECT ", kUserColumns,
+      ", (SELECT password_hash FROM credentials c WHERE c.user_id = users.user_id), l.*,"
+      " coalesce((SELECT enabled FROM totp_secrets t WHERE t.user_id = users.user_id), false),"
+      " EXISTS (SELECT 1 FROM devices d WHERE d.user_id = users.user_id),"
+      " $2 <> '' AND $2 IN (SELECT device_id FROM devices d WHERE d.user_id = users.user_id"
+      " ORDER BY last_seen_at DESC LIMIT $3)"
+      " FROM users LEFT JOIN LATERAL (SELECT " UW_LOCKOUT_COLUMNS
+      " FROM lockouts WHERE lockouts.user_id = users.user_id) l ON true WHERE ");
+  const char* column = contact.kind == ContactKind::kPhone ? "phone" : "email";
+  UW_ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(absl::StrCat(kSelect, column, " = $1"),
+                                               pg::P(contact.value, device_id, kKnownDevicesMax)));
+  if (r.Rows() == 0) return std::optional<SignInCandidate>();
+  constexpr int kHash = 16;  // after the 16 user columns
+  if (r.IsNull(0, kHash)) return absl::InternalError("user without credentials");
+  SignInCandidate candidate;
+  candidate.user = UserAt(r, 0);
+  candidate.password_hash = r.String(0, kHash);
+  candidate.lock = LockStateAt(r, 0, kHash + 1);
+  candidate.totp_enabled = r.Bool(0, kHash + 7);
+  candidate.has_devices = r.Bool(0, kHash + 8);
+  candidate.device_known = r.Bool(0, kHash + 9);
+  return std::optional<SignInCandidate>(std::move(candidate));
 }
 
 }  // namespace uwallet::auth

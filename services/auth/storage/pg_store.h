@@ -16,6 +16,8 @@ class PgAuthStore final : public AuthStore {
   PgAuthStore(pg::Pool& pool, events::Outbox& outbox) : pool_(pool), outbox_(outbox) {}
 
   [[nodiscard]] absl::Status Transact(const std::function<absl::Status(AuthTx&)>& body) override;
+  [[nodiscard]] absl::StatusOr<std::optional<SignInCandidate>> FindSignInCandidate(
+      const Contact& contact, absl::string_view device_id) override;
 
  private:
   pg::Pool& pool_;

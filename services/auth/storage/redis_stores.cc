@@ -76,24 +76,6 @@ return {count, redis.call('PTTL', KEYS[1])}
 // ---- sessions ----
 // ARGV conventions: the last argument is the key prefix ("<pool prefix>auth:").
 
-const redis::Script& CreateSessionScript() {
-  // KEYS: sess, tok, usess. ARGV: keep_ms, session id, index_ttl_ms, field, value, ...
-  static const auto* script = new redis::Script(R"lua(
-redis.call('DEL', KEYS[1])
-local fields = {}
-for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[1])
-redis.call('SADD', KEYS[3], ARGV[2])
-if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[3]) then
-  redis.call('PEXPIRE', KEYS[3], ARGV[3])
-end
-return 1
-)lua");
-  return *script;
-}
-
 const redis::Script& ByTokenScript() {
   // KEYS: tok. ARGV: prefix.
   static const auto* script = new redis::Script(R"lua(
@@ -169,6 +151,41 @@ for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   end
 end
 return count
+)lua"));
+  return *script;
+}
+
+const redis::Script& CreateSessionScript() {
+  // KEYS: sess, tok, usess. ARGV: keep_ms, session id, index_ttl_ms, sessions_max, prefix, field,
+  // value, ... The user's least recently seen sessions make room first (at most sessions_max
+  // remain); index entries of vanished sessions are dropped on the way.
+  static const auto* script = new redis::Script(absl::StrCat(kRevokeFunction, R"lua(
+local prefix = ARGV[5]
+local live = {}
+for _, sid in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  local seen = redis.call('HGET', prefix .. 'sess:' .. sid, 'seen')
+  if seen then
+    live[#live + 1] = {sid, tonumber(seen) or 0}
+  else
+    redis.call('SREM', KEYS[3], sid)
+  end
+end
+local excess = #live - tonumber(ARGV[4]) + 1
+if excess > 0 then
+  table.sort(live, function(a, b) return a[2] < b[2] end)
+  for i = 1, excess do revoke(prefix, live[i][1]) end
+end
+redis.call('DEL', KEYS[1])
+local fields = {}
+for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[2])
+if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[3]) then
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+end
+return 1
 )lua"));
   return *script;
 }
@@ -337,9 +354,11 @@ absl::Status RedisTokenStore::Delete(absl::string_view key) {
 std::string RedisSessionStore::Prefix() const { return pool_.Key("auth:"); }
 
 absl::Status RedisSessionStore::Create(const SessionRecord& session, absl::string_view token_hash,
-                                       absl::Duration keep_for) {
+                                       absl::Duration keep_for, int sessions_max) {
+  if (sessions_max < 1) return absl::InvalidArgumentError("sessions_max must be at least 1");
   const std::string prefix = Prefix();
-  std::vector<std::string> args = {Millis(keep_for), session.session_id, Millis(kUserIndexTtl)};
+  std::vector<std::string> args = {Millis(keep_for), session.session_id, Millis(kUserIndexTtl),
+                                   std::to_string(sessions_max), prefix};
   for (std::string& field : SessionFields(session, token_hash)) args.push_back(std::move(field));
   return pool_
       .Eval(CreateSessionScript(),

@@ -61,7 +61,7 @@ class RedisSessionStore final : public SessionStore {
  public:
   explicit RedisSessionStore(redis::Pool& pool) : pool_(pool) {}
   [[nodiscard]] absl::Status Create(const SessionRecord& session, absl::string_view token_hash,
-                                    absl::Duration keep_for) override;
+                                    absl::Duration keep_for, int sessions_max) override;
   [[nodiscard]] absl::StatusOr<std::optional<SessionRecord>> ByTokenHash(
       absl::string_view token_hash) override;
   [[nodiscard]] absl::StatusOr<std::optional<SessionRecord>> ById(

@@ -785,5 +785,46 @@ TEST_CASE("new device challenge: the flag turns it off; codes per user are limit
   CHECK(g.CountNotices("li@example.com", "login_challenge") == 2);
 }
 
+TEST_CASE("sessions per user are bounded: the least recently used make room") {
+  AuthLimits two;
+  two.sessions_per_user_max = 2;
+  Harness h(two);
+  h.RegisterVerified("li@example.com");
+  std::vector<IssuedSession> issued;
+  for (int i = 0; i < 3; ++i) {
+    auto login = h.core.Login("li@example.com", kPassword, Device{}, h.Anonymous());
+    REQUIRE(login.ok());
+    REQUIRE(login->session.has_value());
+    issued.push_back(*login->session);
+    h.clock.Advance(absl::Minutes(2));
+    if (i == 1) REQUIRE(h.core.ValidateSession(issued[0].token, "").ok());  // the first is used
+  }
+  CHECK(h.sessions.ListForUser(issued[0].session.user_id)->size() == 2);
+  CHECK(h.core.ValidateSession(issued[0].token, "").ok());
+  CHECK(ReasonOf(h.core.ValidateSession(issued[1].token, "").status()) == "SESSION_EXPIRED");
+  CHECK(h.core.ValidateSession(issued[2].token, "").ok());
+}
+
+TEST_CASE("sign-in: a new device is recorded once, with its event; a known one is not") {
+  Harness h;
+  const std::string user_id = h.RegisterVerified("li@example.com");
+  REQUIRE(
+      h.core.Login("li@example.com", "wrong password 1", Device{}, h.Anonymous()).status().code() ==
+      absl::StatusCode::kUnauthenticated);
+  REQUIRE(h.store.Snapshot().lockouts[user_id].failed_attempts == 1);
+  for (int i = 0; i < 2; ++i) {
+    auto login =
+        h.core.Login("li@example.com", kPassword, Device{.device_id = "phone"}, h.Anonymous());
+    REQUIRE(login.ok());
+    REQUIRE(login->session.has_value());
+  }
+  const FakeAuthStore::State state = h.store.Snapshot();
+  CHECK(state.lockouts.at(user_id) == LockState{});
+  CHECK(state.users.at(user_id).last_login_at == h.clock.Now());
+  CHECK(state.devices.size() == 1);
+  CHECK(h.store.CountEvents(user_id, SecurityEventKind::kNewDevice) == 1);
+  CHECK(h.store.CountEvents(user_id, SecurityEventKind::kLoginSucceeded) == 2);
+}
+
 }  // namespace
 }  // namespace uwallet::auth

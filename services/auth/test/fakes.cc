@@ -116,6 +116,32 @@ class FakeTx final : public AuthTx {
     return devices;
   }
 
+  absl::StatusOr<std::optional<SignInLock>> LockForSignIn(absl::string_view user_id,
+                                                          absl::string_view device_id) override {
+    UW_ASSIGN_OR_RETURN(std::optional<User> user, UserById(user_id, true));
+    if (!user) return std::optional<SignInLock>();
+    SignInLock lock;
+    lock.user = *std::move(user);
+    UW_ASSIGN_OR_RETURN(lock.lock, Lockout(user_id, true));
+    lock.device_known =
+        !device_id.empty() &&
+        s_.devices.count(std::make_pair(std::string(user_id), std::string(device_id))) > 0;
+    return std::optional<SignInLock>(std::move(lock));
+  }
+
+  absl::Status RecordSignIn(const SignInRecord& record) override {
+    if (record.clear_lockout) UW_RETURN_IF_ERROR(SetLockout(record.user_id, LockState()));
+    auto it = s_.users.find(record.user_id);
+    if (it == s_.users.end()) return absl::NotFoundError("no user");
+    it->second.last_login_at = record.now;
+    if (record.device) {
+      UW_RETURN_IF_ERROR(
+          TouchDevice(record.user_id, *record.device, record.ip, record.now).status());
+    }
+    for (const SecurityEvent& event : record.events) UW_RETURN_IF_ERROR(AppendSecurityEvent(event));
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<std::optional<TotpRecord>> Totp(absl::string_view user_id, bool) override {
     auto it = s_.totp.find(std::string(user_id));
     if (it == s_.totp.end()) return std::optional<TotpRecord>();
@@ -216,6 +242,35 @@ absl::Status FakeAuthStore::Transact(const std::function<absl::Status(AuthTx&)>&
   UW_RETURN_IF_ERROR(body(tx));
   state_ = std::move(working);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<SignInCandidate>> FakeAuthStore::FindSignInCandidate(
+    const Contact& contact, absl::string_view device_id) {
+  std::optional<SignInCandidate> found;
+  UW_RETURN_IF_ERROR(Transact([&](AuthTx& tx) -> absl::Status {
+    UW_ASSIGN_OR_RETURN(std::optional<User> user, tx.UserByContact(contact, false));
+    if (!user) return absl::OkStatus();
+    SignInCandidate candidate;
+    candidate.user = *std::move(user);
+    UW_ASSIGN_OR_RETURN(candidate.password_hash, tx.PasswordHash(candidate.user.user_id));
+    UW_ASSIGN_OR_RETURN(candidate.lock, tx.Lockout(candidate.user.user_id, false));
+    UW_ASSIGN_OR_RETURN(std::optional<TotpRecord> totp, tx.Totp(candidate.user.user_id, false));
+    candidate.totp_enabled = totp.has_value() && totp->enabled;
+    UW_ASSIGN_OR_RETURN(std::vector<KnownDevice> devices, tx.Devices(candidate.user.user_id));
+    // The most recently used first, as the store keeps them.
+    std::sort(devices.begin(), devices.end(), [](const KnownDevice& a, const KnownDevice& b) {
+      return a.last_seen_at > b.last_seen_at;
+    });
+    if (static_cast<int>(devices.size()) > kKnownDevicesMax) devices.resize(kKnownDevicesMax);
+    candidate.has_devices = !devices.empty();
+    candidate.device_known =
+        !device_id.empty() && std::any_of(devices.begin(), devices.end(), [&](const auto& known) {
+          return known.device.device_id == device_id;
+        });
+    found = std::move(candidate);
+    return absl::OkStatus();
+  }));
+  return found;
 }
 
 FakeAuthStore::State FakeAuthStore::Snapshot() const {
@@ -336,9 +391,24 @@ FakeSessionStore::Entry* FakeSessionStore::Live(absl::string_view session_id) {
 }
 
 absl::Status FakeSessionStore::Create(const SessionRecord& session, absl::string_view token_hash,
-                                      absl::Duration keep_for) {
+                                      absl::Duration keep_for, int sessions_max) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (unavailable) return Down();
+  if (sessions_max < 1) return absl::InvalidArgumentError("sessions_max must be at least 1");
+  std::vector<std::string> ids;
+  for (const auto& [id, entry] : sessions_) {
+    if (entry.session.user_id == session.user_id) ids.push_back(id);
+  }
+  std::vector<std::pair<absl::Time, std::string>> live;  // last seen, session id
+  for (const std::string& id : ids) {
+    if (Entry* entry = Live(id)) live.emplace_back(entry->session.last_seen_at, id);
+  }
+  std::sort(live.begin(), live.end());
+  for (size_t i = 0; i + sessions_max <= live.size(); ++i) {
+    auto it = sessions_.find(live[i].second);
+    by_token_.erase(it->second.token_hash);
+    sessions_.erase(it);
+  }
   sessions_[session.session_id] = Entry{session, std::string(token_hash), clock_.Now() + keep_for};
   by_token_[std::string(token_hash)] = session.session_id;
   return absl::OkStatus();

@@ -28,6 +28,8 @@ class FakeAuthStore final : public AuthStore {
   };
 
   [[nodiscard]] absl::Status Transact(const std::function<absl::Status(AuthTx&)>& body) override;
+  [[nodiscard]] absl::StatusOr<std::optional<SignInCandidate>> FindSignInCandidate(
+      const Contact& contact, absl::string_view device_id) override;
 
   // Read access for assertions (copies, under the lock).
   [[nodiscard]] State Snapshot() const;
@@ -98,7 +100,7 @@ class FakeSessionStore final : public SessionStore {
  public:
   explicit FakeSessionStore(const Clock& clock) : clock_(clock) {}
   [[nodiscard]] absl::Status Create(const SessionRecord& session, absl::string_view token_hash,
-                                    absl::Duration keep_for) override;
+                                    absl::Duration keep_for, int sessions_max) override;
   [[nodiscard]] absl::StatusOr<std::optional<SessionRecord>> ByTokenHash(
       absl::string_view token_hash) override;
   [[nodiscard]] absl::StatusOr<std::optional<SessionRecord>> ById(

@@ -206,6 +206,118 @@ TEST_CASE("parallel wrong sign-ins: one lock period, one locked event, then noth
   CHECK(s.Count("SELECT lock_count FROM lockouts" + where) == 1);
 }
 
+TEST_CASE("parallel right sign-ins from one new device: one device, one new-device event") {
+  Servers s;
+  const std::string user_id = s.Register("many@example.com");
+  REQUIRE(
+      ReasonOf(s.core.Login("many@example.com", "wrong-password!", Device{}, Servers::Anonymous())
+                   .status()) == "INVALID_CREDENTIALS");
+  const std::string where = " WHERE user_id = '" + user_id + "'";
+  REQUIRE(s.Count("SELECT failed_attempts FROM lockouts" + where) == 1);
+  std::atomic<int> signed_in{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 10; ++i) {
+    threads.emplace_back([&] {
+      auto result = s.core.Login("many@example.com", kPassword, Device{.device_id = "phone-1"},
+                                 Servers::Anonymous());
+      if (result.ok() && result->session.has_value()) ++signed_in;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(signed_in == 10);
+  CHECK(s.Count("SELECT failed_attempts FROM lockouts" + where) == 0);
+  CHECK(s.Count("SELECT count(*) FROM users" + where + " AND last_login_at IS NOT NULL") == 1);
+  CHECK(s.Count("SELECT count(*) FROM devices" + where + " AND device_id = 'phone-1'") == 1);
+  CHECK(s.Count("SELECT count(*) FROM security_events" + where + " AND kind = 'new_device'") == 1);
+  CHECK(s.Count("SELECT count(*) FROM security_events" + where + " AND kind = 'login_succeeded'") ==
+        10);
+  const std::string subject = " AND subject_id = '" + user_id + "'";
+  CHECK(s.Count("SELECT count(*) FROM outbox WHERE type = 'auth.new_device'" + subject) == 1);
+  CHECK(s.Count("SELECT count(*) FROM outbox WHERE type = 'auth.login_succeeded'" + subject) == 10);
+  CHECK(s.Count("SELECT count(*) FROM outbox o JOIN security_events e"
+                " ON o.payload->>'security_event_id' = e.event_id::text"
+                " WHERE e.user_id = '" +
+                user_id + "' AND e.kind = 'login_succeeded'") == 10);
+}
+
+TEST_CASE("the sign-in read: user, hash, lockout, TOTP and devices in one statement") {
+  Servers s;
+  auto nobody = s.store.FindSignInCandidate(Contact{ContactKind::kEmail, "nobody@example.com"}, "");
+  REQUIRE(nobody.ok());
+  CHECK_FALSE(nobody->has_value());
+  const std::string user_id = s.Register("read@example.com");
+  const Contact contact{ContactKind::kEmail, "read@example.com"};
+  auto fresh = s.store.FindSignInCandidate(contact, "d1");
+  REQUIRE(fresh.ok());
+  REQUIRE(fresh->has_value());
+  CHECK((*fresh)->user.user_id == user_id);
+  CHECK((*fresh)->password_hash.rfind("$argon2id$", 0) == 0);
+  CHECK((*fresh)->lock == LockState{});
+  CHECK_FALSE((*fresh)->totp_enabled);
+  CHECK_FALSE((*fresh)->has_devices);
+  CHECK_FALSE((*fresh)->device_known);
+
+  REQUIRE(
+      ReasonOf(s.core.Login("read@example.com", "wrong-password!", Device{}, Servers::Anonymous())
+                   .status()) == "INVALID_CREDENTIALS");
+  REQUIRE(
+      s.core.Login("read@example.com", kPassword, Device{.device_id = "d1"}, Servers::Anonymous())
+          .ok());
+  REQUIRE(
+      ReasonOf(s.core.Login("read@example.com", "wrong-password!", Device{}, Servers::Anonymous())
+                   .status()) == "INVALID_CREDENTIALS");
+  auto known = s.store.FindSignInCandidate(contact, "d1");
+  REQUIRE(known.ok());
+  REQUIRE(known->has_value());
+  CHECK((*known)->lock.failed_attempts == 1);
+  CHECK((*known)->lock.last_failed_at != absl::InfinitePast());
+  CHECK((*known)->has_devices);
+  CHECK((*known)->device_known);
+  CHECK((*known)->user.last_login_at != absl::InfinitePast());
+  auto other = s.store.FindSignInCandidate(contact, "d2");
+  REQUIRE(other.ok());
+  CHECK((*other)->has_devices);
+  CHECK_FALSE((*other)->device_known);
+  auto unnamed = s.store.FindSignInCandidate(contact, "");
+  REQUIRE(unnamed.ok());
+  CHECK_FALSE((*unnamed)->device_known);
+}
+
+TEST_CASE("the session cap in Redis: the least recently used make room, also under races") {
+  Servers s;
+  SessionRecord base;
+  base.user_id = "cap-user";
+  base.expires_at = s.clock.Now() + absl::Hours(1);
+  for (int i = 0; i < 4; ++i) {
+    SessionRecord session = base;
+    session.session_id = "s" + std::to_string(i);
+    // s2 is the least recently used.
+    session.last_seen_at = s.clock.Now() - absl::Minutes(i == 2 ? 30 : 10 - i);
+    REQUIRE(s.sessions.Create(session, "th" + std::to_string(i), absl::Minutes(5), 3).ok());
+  }
+  auto listed = s.sessions.ListForUser("cap-user");
+  REQUIRE(listed.ok());
+  CHECK(listed->size() == 3);
+  CHECK_FALSE(s.sessions.ById("s2")->has_value());
+  CHECK_FALSE(s.sessions.ByTokenHash("th2")->has_value());
+  CHECK(s.sessions.ById("s3")->has_value());
+
+  std::vector<std::thread> threads;
+  for (int i = 10; i < 30; ++i) {
+    threads.emplace_back([&, i] {
+      SessionRecord session = base;
+      session.session_id = "s" + std::to_string(i);
+      session.last_seen_at = s.clock.Now();
+      UW_CHECK_OK(s.sessions.Create(session, "th" + std::to_string(i), absl::Minutes(5), 3));
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(s.sessions.ListForUser("cap-user")->size() == 3);
+  auto members = s.redis.pool().Command({"SCARD", s.redis.prefix() + "auth:usess:cap-user"});
+  REQUIRE(members.ok());
+  CHECK(members->AsInteger().value() == 3);
+}
+
 TEST_CASE("sessions in Redis: validate, rotate, list, revoke, revoke all") {
   Servers s;
   s.Register("sess@example.com");
