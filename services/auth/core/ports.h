@@ -92,6 +92,7 @@ class AuthTx {
   [[nodiscard]] virtual absl::StatusOr<std::optional<SignInLock>> LockForSignIn(
       absl::string_view user_id, absl::string_view device_id) = 0;
   // Writes a sign-in: last_login_at, the lockout cleared (when asked), the device, the events.
+  // The last call of its transaction: the PostgreSQL store commits in the same round trip.
   [[nodiscard]] virtual absl::Status RecordSignIn(const SignInRecord& record) = 0;
 
   [[nodiscard]] virtual absl::StatusOr<std::optional<TotpRecord>> Totp(absl::string_view user_id,

@@ -364,7 +364,8 @@ class PgAuthTx final : public AuthTx {
                           outbox_.PrepareBatch(outbox_events));
       queries.push_back({std::move(outbox.sql), std::move(outbox.params)});
     }
-    return conn_.ExecPipeline(queries).status();
+    // The sign-in's last round trip carries the COMMIT (see ports.h).
+    return conn_.ExecPipelineAndCommit(queries).status();
   }
 
   absl::StatusOr<std::optional<TotpRecord>> Totp(absl::string_view user_id,
