@@ -1,8 +1,9 @@
-# tools/bench auth [--seconds=N] [--clients=N] [--users=N]
+# tools/bench auth [--seconds=N] [--clients=N] [--users=N] [--rounds=N]
 # Sign-in throughput against the cost of argon2id, and session validation against Redis, in one run
 # on the same machine (DESIGN §4, issue 3):
 #   - argon2id alone: ms per hash and hashes/s on all cores (measured by the load client);
-#   - Login over gRPC, N clients: logins/s and its share of the hashing alone (goal: >= 90%);
+#   - Login over gRPC, N clients: logins/s and its share of the hashing alone (goal: >= 90%),
+#     hashing and logins alternating in rounds (median of the rounds' ratios);
 #   - ValidateSession over gRPC, N clients: calls/s beside redis-benchmark's GET rate (N clients,
 #     no pipelining) on the same Redis.
 # Self-contained: starts its own PostgreSQL (fsync on), Redis and uwallet-auth on free ports, and
@@ -12,13 +13,14 @@ for arg in "$@"; do
     --seconds=*) UW_BENCH_SECONDS="${arg#*=}" ;;
     --clients=*) UW_BENCH_CLIENTS="${arg#*=}" ;;
     --users=*) UW_BENCH_USERS="${arg#*=}" ;;
+    --rounds=*) UW_BENCH_ROUNDS="${arg#*=}" ;;
     *) uw_die "unknown argument $arg" ;;
   esac
 done
 
 bench_auth() {
   local seconds="${UW_BENCH_SECONDS:-10}" clients="${UW_BENCH_CLIENTS:-8}"
-  local users="${UW_BENCH_USERS:-16}"
+  local users="${UW_BENCH_USERS:-16}" rounds="${UW_BENCH_ROUNDS:-3}"
   command -v redis-benchmark >/dev/null || uw_die "redis-benchmark is missing (Debian: redis-tools)"
   if [ ! -f "$UW_BUILD_DIR/build.ninja" ]; then
     cmake -S "$UW_ROOT" -B "$UW_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -55,7 +57,7 @@ bench_auth() {
 
   uw_say "load: $clients clients, $seconds s per phase, $users users"
   "$bench_bin" --target="127.0.0.1:$auth_port" --identity-key="$key" --seconds="$seconds" \
-    --clients="$clients" --users="$users" | tee "$RUN/bench.out"
+    --clients="$clients" --users="$users" --rounds="$rounds" | tee "$RUN/bench.out"
   local validations
   validations=$(sed -n 's/.*validations_per_s=\([0-9.]*\).*/\1/p' "$RUN/bench.out")
 
