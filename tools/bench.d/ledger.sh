@@ -1,9 +1,11 @@
 # tools/bench ledger [--seconds=N] [--clients="16 64 256"] [--accounts=N] [--rate-clients=N]
+#                    [--rounds=N]
 # The ledger's gRPC PostTransfers against the naive double-entry transfer done by pgbench (one
 # transaction per transfer: BEGIN; 2×UPDATE; INSERT; END), in one run on the same throw-away
 # PostgreSQL (fsync and synchronous_commit on), at 16, 64 and 256 clients (100k accounts, random
 # pairs): transfers/s, their ratio, p50/p99. Then both at half the naive rate at 64 clients
-# (pgbench -R, and the load client's Poisson schedule) to compare latency tails.
+# (pgbench -R, and the load client's Poisson schedule) to compare latency tails. Every comparison
+# runs in --rounds rounds (default 3), pgbench then the ledger, and is summed up by its median.
 # Self-contained: starts its own PostgreSQL, Redis and uwallet-ledger on free ports, stops them.
 for arg in "$@"; do
   case "$arg" in
@@ -11,6 +13,7 @@ for arg in "$@"; do
     --clients=*) UW_BENCH_CLIENTS="${arg#*=}" ;;
     --accounts=*) UW_BENCH_ACCOUNTS="${arg#*=}" ;;
     --rate-clients=*) UW_BENCH_RATE_CLIENTS="${arg#*=}" ;;
+    --rounds=*) UW_BENCH_ROUNDS="${arg#*=}" ;;
     *) uw_die "unknown argument $arg" ;;
   esac
 done
@@ -18,6 +21,7 @@ done
 bench_ledger() {
   local seconds="${UW_BENCH_SECONDS:-10}" clients_list="${UW_BENCH_CLIENTS:-16 64 256}"
   local accounts="${UW_BENCH_ACCOUNTS:-100000}" rate_clients="${UW_BENCH_RATE_CLIENTS:-64}"
+  local rounds="${UW_BENCH_ROUNDS:-3}"
   command -v pgbench >/dev/null || uw_die "pgbench is missing (Debian: postgresql-client)"
 
   if [ ! -f "$UW_BUILD_DIR/build.ninja" ]; then
@@ -195,27 +199,48 @@ PostgreSQL $("${psql[@]}" -Atc 'SHOW server_version' | cut -d' ' -f1), load aver
                          printf "%s %s %s %s\n", f["tps"], f["p50_ms"], f["p99_ms"], f["errors"] }'
   }
 
+  # Each comparison runs in `rounds` rounds, pgbench then the ledger side by side in time; the
+  # summary row is the median of the rounds (the machine's speed drifts by tens of percent within
+  # a minute: adjacent runs see the same machine, runs minutes apart do not).
+  median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
+                                                  else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
   local results=() naive_at_rate_clients=""
   for clients in $clients_list; do
-    uw_say "pgbench naive transfer, $clients clients, ${seconds}s"
-    read -r p_tps p_p50 p_p99 < <(run_pgbench "$clients")
-    uw_say "ledger gRPC PostTransfers, $clients clients, ${seconds}s"
-    read -r l_tps l_p50 l_p99 l_err < <(run_ledger "$clients")
-    results+=("$(printf '%-8s %12s %12s %7s   %9s %9s   %9s %9s %7s' "$clients" "$p_tps" "$l_tps" \
-      "$(awk -v a="$l_tps" -v b="$p_tps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" \
-      "$p_p50" "$p_p99" "$l_p50" "$l_p99" "$l_err")")
-    [ "$clients" = "$rate_clients" ] && naive_at_rate_clients="$p_tps"
+    local ratios=() p_all=() l_all=() round
+    for round in $(seq 1 "$rounds"); do
+      uw_say "round $round/$rounds: pgbench naive transfer, $clients clients, ${seconds}s"
+      read -r p_tps p_p50 p_p99 < <(run_pgbench "$clients")
+      uw_say "round $round/$rounds: ledger gRPC PostTransfers, $clients clients, ${seconds}s"
+      read -r l_tps l_p50 l_p99 l_err < <(run_ledger "$clients")
+      local ratio
+      ratio=$(awk -v a="$l_tps" -v b="$p_tps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+      ratios+=("$ratio") p_all+=("$p_tps") l_all+=("$l_tps")
+      results+=("$(printf '%-12s %12s %12s %7s   %9s %9s   %9s %9s %7s' "$clients r$round" "$p_tps" \
+        "$l_tps" "$ratio" "$p_p50" "$p_p99" "$l_p50" "$l_p99" "$l_err")")
+    done
+    local p_med l_med r_med
+    p_med=$(printf '%s\n' "${p_all[@]}" | median)
+    l_med=$(printf '%s\n' "${l_all[@]}" | median)
+    r_med=$(printf '%s\n' "${ratios[@]}" | median)
+    results+=("$(printf '%-12s %12.0f %12.0f %7.2f   (median of %s rounds)' "$clients median" \
+      "$p_med" "$l_med" "$r_med" "$rounds")")
+    [ "$clients" = "$rate_clients" ] && naive_at_rate_clients="$p_med"
   done
 
-  local rate_line=""
+  local rate_lines=()
   if [ -n "$naive_at_rate_clients" ]; then
-    local rate=$(( ${naive_at_rate_clients%.*} / 2 ))
-    uw_say "both at $rate transfers/s (half the naive rate), $rate_clients clients"
-    read -r p_tps p_p50 p_p99 < <(run_pgbench "$rate_clients" "$rate")
-    read -r l_tps l_p50 l_p99 l_err < <(run_ledger "$rate_clients" "$rate")
-    rate_line="$(printf 'at %s/s, %s clients: pgbench -R  %s/s p50 %s ms p99 %s ms | ledger  %s/s p50 %s ms p99 %s ms (errors %s) | p99 difference %s ms' \
-      "$rate" "$rate_clients" "$p_tps" "$p_p50" "$p_p99" "$l_tps" "$l_p50" "$l_p99" "$l_err" \
-      "$(awk -v a="$l_p99" -v b="$p_p99" 'BEGIN { printf "%+.3f", a - b }')")"
+    local rate=$(( ${naive_at_rate_clients%.*} / 2 )) diffs=() round
+    for round in $(seq 1 "$rounds"); do
+      uw_say "round $round/$rounds: both at $rate transfers/s (half the naive rate), $rate_clients clients"
+      read -r p_tps p_p50 p_p99 < <(run_pgbench "$rate_clients" "$rate")
+      read -r l_tps l_p50 l_p99 l_err < <(run_ledger "$rate_clients" "$rate")
+      local diff
+      diff=$(awk -v a="$l_p99" -v b="$p_p99" 'BEGIN { printf "%+.3f", a - b }')
+      diffs+=("$diff")
+      rate_lines+=("$(printf 'r%s at %s/s, %s clients: pgbench -R  %s/s p50 %s ms p99 %s ms | ledger  %s/s p50 %s ms p99 %s ms (errors %s) | p99 difference %s ms' \
+        "$round" "$rate" "$rate_clients" "$p_tps" "$p_p50" "$p_p99" "$l_tps" "$l_p50" "$l_p99" "$l_err" "$diff")")
+    done
+    rate_lines+=("median p99 difference (ledger - pgbench) at half rate: $(printf '%s\n' "${diffs[@]}" | median | awk '{ printf "%+.3f", $1 }') ms (goal: <= +3 ms)")
   fi
 
   local books
@@ -232,11 +257,14 @@ PostgreSQL $("${psql[@]}" -Atc 'SHOW server_version' | cut -d' ' -f1), load aver
   echo "       naive = pgbench -M prepared, one transaction per transfer (BEGIN; 2×UPDATE; INSERT; END);"
   echo "       ledger = uwallet-ledger PostTransfers over gRPC (idempotency key, both legs, outbox event, batched commits)"
   echo
-  printf '%-8s %12s %12s %7s   %9s %9s   %9s %9s %7s\n' clients "naive tps" "ledger tps" ratio \
+  printf '%-12s %12s %12s %7s   %9s %9s   %9s %9s %7s\n' clients "naive tps" "ledger tps" ratio \
     "naive p50" "naive p99" "ldgr p50" "ldgr p99" errors
   local line
   for line in "${results[@]}"; do echo "$line"; done
-  [ -n "$rate_line" ] && echo && echo "$rate_line"
+  if [ "${#rate_lines[@]}" -gt 0 ]; then
+    echo
+    for line in "${rate_lines[@]}"; do echo "$line"; done
+  fi
   echo
   echo "CPU per transfer (µs; the whole run, warm-up included, over the transfers it wrote):"
   cat "$RUN/cpu.txt"
