@@ -102,6 +102,20 @@ TEST_CASE("roles: customers use the wallet, staff their desks, admins create sta
   REQUIRE(RolesAllowed(*cases, {"analyst"}));
   REQUIRE_FALSE(RolesAllowed(*cases, {"agent"}));
   REQUIRE(table->Find("/uwallet.support.v1.SupportService/WatchTicket")->server_streaming);
+  // Refund requests: customers list their own; only merchants list and reject theirs.
+  const Route* mine = table->Find("/uwallet.payments.v1.PaymentsService/ListRefundRequests");
+  REQUIRE(mine != nullptr);
+  REQUIRE(RolesAllowed(*mine, {"customer"}));
+  REQUIRE_FALSE(RolesAllowed(*mine, {"agent"}));
+  for (const char* method : {"/uwallet.payments.v1.MerchantService/ListRefundRequests",
+                             "/uwallet.payments.v1.MerchantService/RejectRefundRequest"}) {
+    const Route* merchant = table->Find(method);
+    REQUIRE(merchant != nullptr);
+    REQUIRE(RolesAllowed(*merchant, {"merchant"}));
+    REQUIRE_FALSE(RolesAllowed(*merchant, {"customer"}));
+    REQUIRE_FALSE(RolesAllowed(*merchant, {"agent", "admin"}));
+    REQUIRE_FALSE(merchant->anonymous);
+  }
 }
 
 TEST_CASE("the dev mailbox is routed only when enabled") {

@@ -47,6 +47,21 @@ std::optional<PaymentStatus> StatusFromName(const std::string& name) {
   return std::nullopt;
 }
 
+const char* RefundRequestStatusName(int status) {
+  switch (status) {
+    case kRefundRequestRequested:
+      return "REQUESTED";
+    case kRefundRequestRefunded:
+      return "REFUNDED";
+    case kRefundRequestRejected:
+      return "REJECTED";
+    case kRefundRequestPartiallyRefunded:
+      return "PARTIALLY_REFUNDED";
+    default:
+      return "UNSPECIFIED";
+  }
+}
+
 bool IsTerminal(PaymentStatus status) {
   return status == PaymentStatus::kSucceeded || status == PaymentStatus::kFailed ||
          status == PaymentStatus::kRefunded || status == PaymentStatus::kReversed;

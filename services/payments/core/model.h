@@ -173,21 +173,54 @@ struct ClaimedRun {
   absl::Time period_start;
 };
 
-// refund_requests.status (proto RefundRequestStatus).
+// refund_requests.status (proto RefundRequestStatus). Open: REQUESTED and PARTIALLY_REFUNDED.
 inline constexpr int kRefundRequestRequested = 1;
 inline constexpr int kRefundRequestRefunded = 2;
+inline constexpr int kRefundRequestRejected = 3;
+inline constexpr int kRefundRequestPartiallyRefunded = 4;
+inline constexpr int kRefundRequestStatusMax = 4;
+
+// The merchant may still refund or reject it.
+[[nodiscard]] inline bool IsOpenRefundRequest(int status) {
+  return status == kRefundRequestRequested || status == kRefundRequestPartiallyRefunded;
+}
+// The status of an open request after a linked refund succeeded: REFUNDED once the refunds reach
+// what was asked, PARTIALLY_REFUNDED before.
+[[nodiscard]] inline int RefundRequestStatusAfterRefund(int64_t requested_minor,
+                                                        int64_t refunded_minor) {
+  return refunded_minor >= requested_minor ? kRefundRequestRefunded
+                                           : kRefundRequestPartiallyRefunded;
+}
+[[nodiscard]] const char* RefundRequestStatusName(int status);  // "REQUESTED", ...
 
 struct RefundRequestRecord {
   std::string refund_request_id;
-  std::string user_id;
+  std::string user_id;  // the customer who asked (the payer)
   std::string idempotency_key;
   std::string payment_id;
-  int64_t amount_minor = 0;
+  std::string merchant_id;   // the merchant paid; empty for a transfer
+  int64_t amount_minor = 0;  // requested
+  // What came back: linked refunds that succeeded, or all of it once the payment was refunded or
+  // reversed in full. Never above amount_minor.
+  int64_t refunded_minor = 0;
+  // Linked refunds still in flight; refunded + reserved never passes amount_minor.
+  int64_t reserved_minor = 0;
   std::string currency;
   std::string reason;
-  int status = 1;  // RefundRequestStatus
-  std::string refund_payment_id;
+  int status = kRefundRequestRequested;  // RefundRequestStatus
+  std::string refund_payment_id;         // the latest refund that answered it
+  std::string decision_reason;           // the merchant's, when REJECTED
   absl::Time created_at = absl::InfinitePast();
+  absl::Time decided_at = absl::InfinitePast();  // REFUNDED / REJECTED; InfinitePast: unset
+};
+
+// A page of refund requests: a customer's (user_id) or a merchant's (merchant_id), newest first.
+struct RefundRequestQuery {
+  std::string user_id;
+  std::string merchant_id;
+  std::vector<int> statuses;            // empty: all
+  std::string after_refund_request_id;  // page: ids older than this one
+  int limit = 20;
 };
 
 struct AuditEntry {

@@ -1077,15 +1077,68 @@ absl::StatusOr<RefundRequestRecord> PaymentsCore::RequestRefund(const Caller& ca
         Precondition("REFUND_EXCEEDS_PAYMENT", "more than what is still refundable"),
         {{"refundable_minor", absl::StrCat(refundable)}});
   }
-  return store_.InsertRefundRequest({.refund_request_id = ids_.NewId(),
-                                     .user_id = caller.user_id,
-                                     .idempotency_key = command.idempotency_key,
-                                     .payment_id = original.payment_id,
-                                     .amount_minor = amount,
-                                     .currency = original.currency,
-                                     .reason = command.reason,
-                                     .status = 1,
-                                     .created_at = clock_.Now()});
+  return store_.InsertRefundRequest(
+      {.refund_request_id = ids_.NewId(),
+       .user_id = caller.user_id,
+       .idempotency_key = command.idempotency_key,
+       .payment_id = original.payment_id,
+       .merchant_id = original.kind == PaymentKind::kMerchant ? original.payee.merchant_id : "",
+       .amount_minor = amount,
+       .currency = original.currency,
+       .reason = command.reason,
+       .status = kRefundRequestRequested,
+       .created_at = clock_.Now()});
+}
+
+absl::StatusOr<RefundRequestRecord> PaymentsCore::RejectRefundRequest(
+    const Caller& merchant, const std::string& refund_request_id, const std::string& reason) {
+  if (refund_request_id.empty()) {
+    return Invalid("refund_request_id", "refund_request_id is required");
+  }
+  if (reason.empty()) return Invalid("reason", "a reason is required (the customer sees it)");
+  if (reason.size() > kReasonBytesMax) return Invalid("reason", "reason is too long");
+  UW_ASSIGN_OR_RETURN(
+      RefundRequestRecord rejected,
+      store_.RejectRefundRequest(merchant.user_id, refund_request_id, reason, clock_.Now()));
+  // The second place the invariant is asserted (the first is the table's CHECK): a rejection
+  // keeps what was refunded and leaves nothing in flight.
+  if (rejected.status != kRefundRequestRejected ||
+      rejected.refunded_minor > rejected.amount_minor || rejected.reserved_minor != 0) {
+    return absl::InternalError("refund request rejected in an inconsistent state");
+  }
+  return rejected;
+}
+
+absl::StatusOr<std::pair<std::vector<RefundRequestRecord>, std::string>>
+PaymentsCore::ListRefundRequests(RefundRequestQuery query, int page_size,
+                                 const std::string& page_token) {
+  if (page_size < 0 || page_size > kPageSizeMax) {
+    return Invalid("page_size", "page_size is 1..100");
+  }
+  if (query.user_id.empty() == query.merchant_id.empty()) {
+    return Invalid("user_id", "either the customer or the merchant is required");
+  }
+  for (int status : query.statuses) {
+    if (status < kRefundRequestRequested || status > kRefundRequestStatusMax) {
+      return Invalid("statuses", "unknown refund request status");
+    }
+  }
+  query.limit = (page_size == 0 ? kPageSizeDefault : page_size) + 1;
+  if (!page_token.empty()) {
+    // The store checks the token's form (a request id); here only its size is bounded.
+    if (!IsUuid(page_token) && page_token.size() > 64) {
+      return WithReason(absl::StatusCode::kInvalidArgument, "PAGE_TOKEN_INVALID",
+                        "page_token is not valid");
+    }
+    query.after_refund_request_id = page_token;
+  }
+  UW_ASSIGN_OR_RETURN(std::vector<RefundRequestRecord> requests, store_.ListRefundRequests(query));
+  std::string next;
+  if (static_cast<int>(requests.size()) == query.limit) {
+    requests.pop_back();
+    next = requests.back().refund_request_id;
+  }
+  return std::make_pair(std::move(requests), next);
 }
 
 absl::StatusOr<RefundResult> PaymentsCore::MerchantRefund(const Caller& merchant,
@@ -1140,6 +1193,27 @@ absl::StatusOr<RefundResult> PaymentsCore::DoRefund(const Caller& actor,
       return WithMetadata(
           Precondition("INVALID_STATE", "only a successful payment can be refunded"),
           {{"state", StatusName(original.status)}});
+    }
+    if (!staff && !command.refund_request_id.empty() && !command.amount) {
+      // Answering a request without an amount refunds what it still asks for (the store checks
+      // again, atomically, when it reserves the refund).
+      UW_ASSIGN_OR_RETURN(std::optional<RefundRequestRecord> request,
+                          store_.GetRefundRequest(command.refund_request_id));
+      if (!request || request->payment_id != original.payment_id) {
+        return NotFound("REFUND_REQUEST_NOT_FOUND", "no such refund request for this payment");
+      }
+      if (!IsOpenRefundRequest(request->status)) {
+        return WithMetadata(Precondition("INVALID_STATE", "the refund request is already decided"),
+                            {{"status", RefundRequestStatusName(request->status)}});
+      }
+      const int64_t requested_remaining =
+          request->amount_minor - request->refunded_minor - request->reserved_minor;
+      if (requested_remaining <= 0) {
+        return WithMetadata(
+            Precondition("REFUND_EXCEEDS_REQUEST", "refunds in flight already cover the request"),
+            {{"requested_remaining_minor", "0"}});
+      }
+      amount = std::min(refundable, requested_remaining);
     }
     if (amount <= 0 || amount > refundable) {
       return WithMetadata(

@@ -210,9 +210,18 @@ class PaymentsCore {
 
   [[nodiscard]] absl::StatusOr<RefundRequestRecord> RequestRefund(const Caller& caller,
                                                                   const RefundCommand& command);
-  // A merchant refunding a payment made to them.
+  // A merchant refunding a payment made to them. With refund_request_id the refund answers that
+  // request; without an amount it refunds what the request still asks for (at most what is left
+  // of the payment).
   [[nodiscard]] absl::StatusOr<RefundResult> MerchantRefund(const Caller& merchant,
                                                             const RefundCommand& command);
+  // A merchant declining an open refund request on a payment made to them (reason required).
+  [[nodiscard]] absl::StatusOr<RefundRequestRecord> RejectRefundRequest(
+      const Caller& merchant, const std::string& refund_request_id, const std::string& reason);
+  // A customer's (query.user_id) or a merchant's (query.merchant_id) refund requests, newest
+  // first. Returns the page and the next page token ("" at the end).
+  [[nodiscard]] absl::StatusOr<std::pair<std::vector<RefundRequestRecord>, std::string>>
+  ListRefundRequests(RefundRequestQuery query, int page_size, const std::string& page_token);
   // Staff (audited).
   [[nodiscard]] absl::StatusOr<RefundResult> StaffRefund(const Caller& staff,
                                                          const RefundCommand& command);

@@ -259,16 +259,19 @@ class PaymentStore {
   // one transaction, unless that would pass the original amount (REFUND_EXCEEDS_PAYMENT) or the
   // original is not SUCCEEDED. Idempotent on the refund's (owner, key) like InsertPayment.
   // A non-empty `refund_request_id` links the customer's refund request to this refund in the
-  // same transaction (its refund_payment_id is set): it must be a REQUESTED request for the same
-  // original, not linked to another refund (REFUND_REQUEST_NOT_FOUND / INVALID_STATE otherwise).
+  // same transaction: it must be an open request (REQUESTED / PARTIALLY_REFUNDED) for the same
+  // original (REFUND_REQUEST_NOT_FOUND / INVALID_STATE otherwise), and the refund's amount is
+  // reserved on it: its refunded + reserved amounts may not pass what it asked for
+  // (REFUND_EXCEEDS_REQUEST), however many refunds answer it at once.
   [[nodiscard]] virtual absl::StatusOr<InsertResult> ReserveRefund(
       const Payment& refund, const std::string& refund_request_id) = 0;
   // Ends a refund or reversal: SUCCEEDED (the original becomes REFUNDED when fully refunded, or
   // REVERSED for a reversal) or FAILED (its amount is taken off the original's refunded_minor).
-  // Refund requests follow in the same transaction: on success the linked request becomes
-  // REFUNDED, and when nothing is left to refund (REFUNDED / REVERSED) every request of the
-  // original still REQUESTED becomes REFUNDED with this refund; on failure the linked request is
-  // unlinked (still REQUESTED).
+  // Refund requests follow in the same transaction: on success the linked request's reservation
+  // becomes refunded_minor and it becomes PARTIALLY_REFUNDED, or REFUNDED once its refunds reach
+  // the requested amount; when nothing is left to refund (REFUNDED / REVERSED) every open request
+  // of the original without a refund in flight becomes REFUNDED with this refund (refunded_minor =
+  // its amount). On failure the linked request's reservation is released (status unchanged).
   [[nodiscard]] virtual absl::StatusOr<TransitionResult> CompleteRefund(
       const std::string& refund_id, bool succeeded, const std::string& failure_reason,
       const std::vector<std::string>& ledger_ids, absl::Time now) = 0;
@@ -336,6 +339,19 @@ class PaymentStore {
   // The request a customer made with this key, as it is now (status, linked refund).
   [[nodiscard]] virtual absl::StatusOr<std::optional<RefundRequestRecord>> FindRefundRequest(
       const std::string& user_id, const std::string& idempotency_key) = 0;
+  [[nodiscard]] virtual absl::StatusOr<std::optional<RefundRequestRecord>> GetRefundRequest(
+      const std::string& refund_request_id) = 0;
+  // Newest first (by refund_request_id, time-ordered), at most query.limit.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<RefundRequestRecord>> ListRefundRequests(
+      const RefundRequestQuery& query) = 0;
+  // The merchant declines an open request (or the rest of a partly refunded one): REJECTED with
+  // decided_at and the reason, and the event payments.refund_request_rejected for the customer,
+  // in one transaction. REFUND_REQUEST_NOT_FOUND when it is not a request on a payment made to
+  // `merchant_id`; REFUND_REQUEST_NOT_OPEN when already decided; INVALID_STATE while a refund
+  // answering it is in flight (it could still complete it).
+  [[nodiscard]] virtual absl::StatusOr<RefundRequestRecord> RejectRefundRequest(
+      const std::string& merchant_id, const std::string& refund_request_id,
+      const std::string& reason, absl::Time now) = 0;
   [[nodiscard]] virtual absl::Status AppendAudit(const AuditEntry& entry) = 0;
 };
 

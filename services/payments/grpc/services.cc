@@ -26,6 +26,7 @@ const std::map<std::string, Audience, std::less<>>& Table() {
       {"PaymentsService/GetPayment", Audience::kOwnData},
       {"PaymentsService/ListPayments", Audience::kOwnData},
       {"PaymentsService/RequestRefund", Audience::kOwnData},
+      {"PaymentsService/ListRefundRequests", Audience::kOwnData},
       {"PaymentsService/AddBankCard", Audience::kOwnData},
       {"PaymentsService/ListBankCards", Audience::kOwnData},
       {"PaymentsService/RemoveBankCard", Audience::kOwnData},
@@ -37,6 +38,8 @@ const std::map<std::string, Audience, std::less<>>& Table() {
       {"PaymentsService/GetLimits", Audience::kOwnData},
       {"MerchantService/CreatePaymentCode", Audience::kMerchant},
       {"MerchantService/RefundPayment", Audience::kMerchant},
+      {"MerchantService/ListRefundRequests", Audience::kMerchant},
+      {"MerchantService/RejectRefundRequest", Audience::kMerchant},
       {"PaymentsAdminService/GetPayment", Audience::kStaff},
       {"PaymentsAdminService/ListUserPayments", Audience::kStaff},
       {"PaymentsAdminService/RefundPayment", Audience::kStaffWrite},
@@ -201,6 +204,19 @@ void ScheduleToProto(const Schedule& s, v1::Schedule* out) {
   }
   out->set_failed_run_count(s.failed_run_count);
   SetTime(out->mutable_created_at(), s.created_at);
+}
+
+void RefundRequestToProto(const RefundRequestRecord& record, v1::RefundRequest* out) {
+  out->set_refund_request_id(record.refund_request_id);
+  out->set_payment_id(record.payment_id);
+  SetMoney(out->mutable_amount(), record.amount_minor, record.currency);
+  out->set_reason(record.reason);
+  out->set_status(static_cast<v1::RefundRequestStatus>(record.status));
+  out->set_refund_payment_id(record.refund_payment_id);
+  SetTime(out->mutable_created_at(), record.created_at);
+  SetTime(out->mutable_decided_at(), record.decided_at);
+  SetMoney(out->mutable_refunded_amount(), record.refunded_minor, record.currency);
+  out->set_decision_reason(record.decision_reason);
 }
 
 PaymentQuery QueryFrom(const std::string& user_id, const v1::PaymentFilter& filter) {
@@ -398,14 +414,22 @@ grpc::Status PaymentsGrpc::RequestRefund(grpc::ServerContext* context,
                                   .payment_id = req->payment_id(),
                                   .amount = AmountOf(req->has_amount(), req->amount()),
                                   .reason = req->reason()}));
-    v1::RefundRequest* out = resp->mutable_refund_request();
-    out->set_refund_request_id(record.refund_request_id);
-    out->set_payment_id(record.payment_id);
-    SetMoney(out->mutable_amount(), record.amount_minor, record.currency);
-    out->set_reason(record.reason);
-    out->set_status(static_cast<v1::RefundRequestStatus>(record.status));
-    out->set_refund_payment_id(record.refund_payment_id);
-    SetTime(out->mutable_created_at(), record.created_at);
+    RefundRequestToProto(record, resp->mutable_refund_request());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status PaymentsGrpc::ListRefundRequests(grpc::ServerContext* context,
+                                              const v1::ListRefundRequestsRequest* req,
+                                              v1::ListRefundRequestsResponse* resp) {
+  return Serve(context, deps_, "PaymentsService/ListRefundRequests", [&](const auto& identity) {
+    UW_ASSIGN_OR_RETURN(
+        auto page, deps_.core.ListRefundRequests({.user_id = identity.user_id}, req->page_size(),
+                                                 req->page_token()));
+    for (const RefundRequestRecord& r : page.first) {
+      RefundRequestToProto(r, resp->add_refund_requests());
+    }
+    resp->set_next_page_token(page.second);
     return absl::OkStatus();
   });
 }
@@ -558,6 +582,34 @@ grpc::Status MerchantGrpc::RefundPayment(grpc::ServerContext* context,
                                    .refund_request_id = req->refund_request_id()}));
     PaymentToProto(result.refund, resp->mutable_refund());
     PaymentToProto(result.original, resp->mutable_original());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MerchantGrpc::ListRefundRequests(
+    grpc::ServerContext* context, const v1::MerchantServiceListRefundRequestsRequest* req,
+    v1::MerchantServiceListRefundRequestsResponse* resp) {
+  return Serve(context, deps_, "MerchantService/ListRefundRequests", [&](const auto& identity) {
+    RefundRequestQuery query{.merchant_id = identity.user_id};
+    for (int status : req->statuses()) query.statuses.push_back(status);
+    UW_ASSIGN_OR_RETURN(auto page, deps_.core.ListRefundRequests(std::move(query), req->page_size(),
+                                                                 req->page_token()));
+    for (const RefundRequestRecord& r : page.first) {
+      RefundRequestToProto(r, resp->add_refund_requests());
+    }
+    resp->set_next_page_token(page.second);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MerchantGrpc::RejectRefundRequest(grpc::ServerContext* context,
+                                               const v1::RejectRefundRequestRequest* req,
+                                               v1::RejectRefundRequestResponse* resp) {
+  return Serve(context, deps_, "MerchantService/RejectRefundRequest", [&](const auto& identity) {
+    UW_ASSIGN_OR_RETURN(RefundRequestRecord record,
+                        deps_.core.RejectRefundRequest(CallerOf(identity), req->refund_request_id(),
+                                                       req->reason()));
+    RefundRequestToProto(record, resp->mutable_refund_request());
     return absl::OkStatus();
   });
 }

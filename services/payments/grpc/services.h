@@ -50,6 +50,8 @@ class PaymentsGrpc final : public v1::PaymentsService::Service {
                             v1::ListPaymentsResponse*) override;
   grpc::Status RequestRefund(grpc::ServerContext*, const v1::RequestRefundRequest*,
                              v1::RequestRefundResponse*) override;
+  grpc::Status ListRefundRequests(grpc::ServerContext*, const v1::ListRefundRequestsRequest*,
+                                  v1::ListRefundRequestsResponse*) override;
   grpc::Status AddBankCard(grpc::ServerContext*, const v1::AddBankCardRequest*,
                            v1::AddBankCardResponse*) override;
   grpc::Status ListBankCards(grpc::ServerContext*, const v1::ListBankCardsRequest*,
@@ -80,6 +82,11 @@ class MerchantGrpc final : public v1::MerchantService::Service {
                                  v1::CreatePaymentCodeResponse*) override;
   grpc::Status RefundPayment(grpc::ServerContext*, const v1::RefundPaymentRequest*,
                              v1::RefundPaymentResponse*) override;
+  grpc::Status ListRefundRequests(grpc::ServerContext*,
+                                  const v1::MerchantServiceListRefundRequestsRequest*,
+                                  v1::MerchantServiceListRefundRequestsResponse*) override;
+  grpc::Status RejectRefundRequest(grpc::ServerContext*, const v1::RejectRefundRequestRequest*,
+                                   v1::RejectRefundRequestResponse*) override;
 
  private:
   GrpcDeps deps_;

@@ -315,6 +315,34 @@ Schedule ScheduleFrom(const pg::Result& r, int i) {
   return s;
 }
 
+constexpr char kRefundRequestColumns[] =
+    "refund_request_id::text, user_id, idempotency_key, payment_id::text, merchant_id, "
+    "amount_minor, refunded_minor, reserved_minor, currency, reason, status, refund_payment_id, "
+    "decision_reason, " US("created_at") ", " US("decided_at");
+
+RefundRequestRecord RefundRequestFrom(const pg::Result& r, int i) {
+  return RefundRequestRecord{.refund_request_id = r.String(i, 0),
+                             .user_id = r.String(i, 1),
+                             .idempotency_key = r.String(i, 2),
+                             .payment_id = r.String(i, 3),
+                             .merchant_id = r.String(i, 4),
+                             .amount_minor = r.Int(i, 5),
+                             .refunded_minor = r.Int(i, 6),
+                             .reserved_minor = r.Int(i, 7),
+                             .currency = r.String(i, 8),
+                             .reason = r.String(i, 9),
+                             .status = static_cast<int>(r.Int(i, 10)),
+                             .refund_payment_id = r.String(i, 11),
+                             .decision_reason = r.String(i, 12),
+                             .created_at = TimeAt(r, i, 13, absl::InfinitePast()),
+                             .decided_at = TimeAt(r, i, 14, absl::InfinitePast())};
+}
+
+// refund_request_refunds.state
+constexpr int kLinkInFlight = 1;
+constexpr int kLinkSucceeded = 2;
+constexpr int kLinkFailed = 3;
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -470,28 +498,43 @@ absl::StatusOr<InsertResult> PgPaymentStore::ReserveRefund(const Payment& refund
       if (!IsUuid(refund_request_id)) {
         return NotFound("REFUND_REQUEST_NOT_FOUND", "no such refund request for this payment");
       }
+      // The original's row lock above already queues every refund of this payment; the request's
+      // own lock keeps a concurrent rejection out.
       UW_ASSIGN_OR_RETURN(
           pg::Result request,
-          tx.Exec("SELECT status, refund_payment_id FROM refund_requests "
+          tx.Exec("SELECT status, amount_minor - refunded_minor - reserved_minor "
+                  "FROM refund_requests "
                   "WHERE refund_request_id = $1::uuid AND payment_id = $2::uuid FOR UPDATE",
                   pg::P(refund_request_id, original->payment_id)));
       if (request.Rows() == 0) {
         return NotFound("REFUND_REQUEST_NOT_FOUND", "no such refund request for this payment");
       }
-      if (request.Int(0, 0) != kRefundRequestRequested || !request.String(0, 1).empty()) {
+      const int status = static_cast<int>(request.Int(0, 0));
+      if (!IsOpenRefundRequest(status)) {
+        return WithMetadata(Precondition("INVALID_STATE", "the refund request is already decided"),
+                            {{"status", RefundRequestStatusName(status)}});
+      }
+      const int64_t requested_remaining = request.Int(0, 1);
+      if (refund.amount_minor > requested_remaining) {
         return WithMetadata(
-            Precondition("INVALID_STATE", "the refund request is already decided or in progress"),
-            {{"refund_payment_id", request.String(0, 1)}});
+            Precondition("REFUND_EXCEEDS_REQUEST",
+                         "more than the refund request still asks for (with refunds in flight)"),
+            {{"requested_remaining_minor", absl::StrCat(requested_remaining)}});
       }
     }
     bool inserted = false;
     UW_RETURN_IF_ERROR(InsertRow(tx, refund, &inserted));
     if (!inserted) return absl::AbortedError("refund key conflict; retry");
     if (!refund_request_id.empty()) {
-      UW_RETURN_IF_ERROR(tx.Exec("UPDATE refund_requests SET refund_payment_id = $2 "
+      UW_RETURN_IF_ERROR(tx.Exec("UPDATE refund_requests SET reserved_minor = reserved_minor + $2 "
                                  "WHERE refund_request_id = $1::uuid",
-                                 pg::P(refund_request_id, refund.payment_id))
+                                 pg::P(refund_request_id, refund.amount_minor))
                              .status());
+      UW_RETURN_IF_ERROR(
+          tx.Exec("INSERT INTO refund_request_refunds (refund_payment_id, refund_request_id, "
+                  "amount_minor, state) VALUES ($1::uuid, $2::uuid, $3, $4)",
+                  pg::P(refund.payment_id, refund_request_id, refund.amount_minor, kLinkInFlight))
+              .status());
     }
     original->refunded_minor += refund.amount_minor;
     UW_RETURN_IF_ERROR(WritePayment(tx, *original));
@@ -527,24 +570,47 @@ absl::StatusOr<TransitionResult> PgPaymentStore::CompleteRefund(
                                       {.to = PaymentStatus::kRefunded, .note = "refunded in full"},
                                       now));
       }
-      // The customer's request linked to this refund is answered; once nothing is left to
-      // refund, so is every request of the original still waiting.
+      // The customer's request linked to this refund: its reservation becomes refunded, and it
+      // is REFUNDED once its refunds reach what it asked for (PARTIALLY_REFUNDED before).
+      UW_RETURN_IF_ERROR(
+          tx.Exec("WITH link AS (UPDATE refund_request_refunds SET state = $2 "
+                  "WHERE refund_payment_id = $1::uuid AND state = $3 "
+                  "RETURNING refund_request_id, amount_minor) "
+                  "UPDATE refund_requests r SET "
+                  "refunded_minor = r.refunded_minor + link.amount_minor, "
+                  "reserved_minor = r.reserved_minor - link.amount_minor, "
+                  "refund_payment_id = $1, "
+                  "status = CASE WHEN r.refunded_minor + link.amount_minor >= r.amount_minor "
+                  "THEN $4::smallint ELSE $5::smallint END, "
+                  "decided_at = CASE WHEN r.refunded_minor + link.amount_minor >= r.amount_minor "
+                  "THEN $6::timestamptz ELSE r.decided_at END "
+                  "FROM link WHERE r.refund_request_id = link.refund_request_id",
+                  pg::P(refund->payment_id, kLinkSucceeded, kLinkInFlight, kRefundRequestRefunded,
+                        kRefundRequestPartiallyRefunded, Ts(now)))
+              .status());
+      // Once nothing is left to refund, every open request of the original without a refund in
+      // flight is answered too: the whole payment came back, which covers what it asked for.
       const bool nothing_left = refund->kind == PaymentKind::kReversal ||
                                 original->refunded_minor == original->amount_minor;
-      UW_RETURN_IF_ERROR(
-          tx.Exec("UPDATE refund_requests SET status = $3, decided_at = $4::timestamptz, "
-                  "refund_payment_id = CASE WHEN refund_payment_id = '' THEN $1 "
-                  "ELSE refund_payment_id END "
-                  "WHERE status = $5 AND (refund_payment_id = $1 OR "
-                  "($6 AND payment_id = $2::uuid AND refund_payment_id = ''))",
-                  pg::P(refund->payment_id, original->payment_id, kRefundRequestRefunded, Ts(now),
-                        kRefundRequestRequested, nothing_left))
-              .status());
+      if (nothing_left) {
+        UW_RETURN_IF_ERROR(
+            tx.Exec("UPDATE refund_requests SET status = $3, decided_at = $4::timestamptz, "
+                    "refunded_minor = amount_minor, refund_payment_id = $1 "
+                    "WHERE payment_id = $2::uuid AND status IN ($5, $6) AND reserved_minor = 0",
+                    pg::P(refund->payment_id, original->payment_id, kRefundRequestRefunded, Ts(now),
+                          kRefundRequestRequested, kRefundRequestPartiallyRefunded))
+                .status());
+      }
     } else {
-      UW_RETURN_IF_ERROR(tx.Exec("UPDATE refund_requests SET refund_payment_id = '' "
-                                 "WHERE refund_payment_id = $1 AND status = $2",
-                                 pg::P(refund->payment_id, kRefundRequestRequested))
-                             .status());
+      // The linked request's reservation is released; it waits to be answered again.
+      UW_RETURN_IF_ERROR(
+          tx.Exec("WITH link AS (UPDATE refund_request_refunds SET state = $2 "
+                  "WHERE refund_payment_id = $1::uuid AND state = $3 "
+                  "RETURNING refund_request_id, amount_minor) "
+                  "UPDATE refund_requests r SET reserved_minor = r.reserved_minor - "
+                  "link.amount_minor FROM link WHERE r.refund_request_id = link.refund_request_id",
+                  pg::P(refund->payment_id, kLinkFailed, kLinkInFlight))
+              .status());
       original->refunded_minor -= refund->amount_minor;
       UW_RETURN_IF_ERROR(WritePayment(tx, *original));
       UW_RETURN_IF_ERROR(ChangeInTx(tx, outbox_, *refund,
@@ -874,12 +940,13 @@ absl::StatusOr<RefundRequestRecord> PgPaymentStore::InsertRefundRequest(
     const RefundRequestRecord& q) {
   UW_RETURN_IF_ERROR(
       pool_
-          .Exec("INSERT INTO refund_requests (refund_request_id, user_id, idempotency_key, "
-                "payment_id, amount_minor, currency, reason, status, created_at) VALUES "
-                "($1::uuid, $2, $3, $4::uuid, $5, $6, $7, $8, $9::timestamptz) "
-                "ON CONFLICT (user_id, idempotency_key) DO NOTHING",
-                pg::P(q.refund_request_id, q.user_id, q.idempotency_key, q.payment_id,
-                      q.amount_minor, q.currency, q.reason, q.status, Ts(q.created_at)))
+          .Exec(
+              "INSERT INTO refund_requests (refund_request_id, user_id, idempotency_key, "
+              "payment_id, merchant_id, amount_minor, currency, reason, status, created_at) "
+              "VALUES ($1::uuid, $2, $3, $4::uuid, $5, $6, $7, $8, $9, $10::timestamptz) "
+              "ON CONFLICT (user_id, idempotency_key) DO NOTHING",
+              pg::P(q.refund_request_id, q.user_id, q.idempotency_key, q.payment_id, q.merchant_id,
+                    q.amount_minor, q.currency, q.reason, q.status, Ts(q.created_at)))
           .status());
   UW_ASSIGN_OR_RETURN(std::optional<RefundRequestRecord> found,
                       FindRefundRequest(q.user_id, q.idempotency_key));
@@ -889,26 +956,108 @@ absl::StatusOr<RefundRequestRecord> PgPaymentStore::InsertRefundRequest(
 
 absl::StatusOr<std::optional<RefundRequestRecord>> PgPaymentStore::FindRefundRequest(
     const std::string& user_id, const std::string& idempotency_key) {
+  UW_ASSIGN_OR_RETURN(pg::Result r,
+                      pool_.Exec(absl::StrCat("SELECT ", kRefundRequestColumns,
+                                              " FROM refund_requests WHERE "
+                                              "user_id = $1 AND idempotency_key = $2"),
+                                 pg::P(user_id, idempotency_key)));
+  if (r.Rows() == 0) return std::optional<RefundRequestRecord>();
+  return std::optional<RefundRequestRecord>(RefundRequestFrom(r, 0));
+}
+
+absl::StatusOr<std::optional<RefundRequestRecord>> PgPaymentStore::GetRefundRequest(
+    const std::string& refund_request_id) {
+  if (!IsUuid(refund_request_id)) return std::optional<RefundRequestRecord>();
+  UW_ASSIGN_OR_RETURN(pg::Result r,
+                      pool_.Exec(absl::StrCat("SELECT ", kRefundRequestColumns,
+                                              " FROM refund_requests WHERE refund_request_id = "
+                                              "$1::uuid"),
+                                 pg::P(refund_request_id)));
+  if (r.Rows() == 0) return std::optional<RefundRequestRecord>();
+  return std::optional<RefundRequestRecord>(RefundRequestFrom(r, 0));
+}
+
+absl::StatusOr<std::vector<RefundRequestRecord>> PgPaymentStore::ListRefundRequests(
+    const RefundRequestQuery& query) {
+  if (!query.after_refund_request_id.empty() && !IsUuid(query.after_refund_request_id)) {
+    return WithReason(absl::StatusCode::kInvalidArgument, "PAGE_TOKEN_INVALID",
+                      "page_token is not valid");
+  }
+  std::string statuses = "{";
+  for (size_t i = 0; i < query.statuses.size(); ++i) {
+    absl::StrAppend(&statuses, i ? "," : "", query.statuses[i]);
+  }
+  statuses += "}";
+  // One of the two owners is set (the core checks); each has its own index
+  // (refund_requests_by_user / refund_requests_by_merchant).
+  const char* owner = query.user_id.empty() ? "merchant_id = $1" : "user_id = $1";
   UW_ASSIGN_OR_RETURN(
       pg::Result r,
-      pool_.Exec("SELECT refund_request_id::text, payment_id::text, amount_minor, currency, "
-                 "reason, status, refund_payment_id, " US(
-                     "created_at") " FROM refund_requests "
-                                   "WHERE user_id = $1 AND idempotency_key = $2",
-                 pg::P(user_id, idempotency_key)));
-  if (r.Rows() == 0) return std::optional<RefundRequestRecord>();
+      pool_.Exec(
+          absl::StrCat("SELECT ", kRefundRequestColumns, " FROM refund_requests WHERE ", owner,
+                       " AND (cardinality($2::int[]) = 0 OR status = ANY($2::int[])) "
+                       "AND ($3::uuid IS NULL OR refund_request_id < $3::uuid) "
+                       "ORDER BY refund_request_id DESC LIMIT $4"),
+          pg::P(query.user_id.empty() ? query.merchant_id : query.user_id, statuses,
+                OptionalText(query.after_refund_request_id), query.limit)));
+  std::vector<RefundRequestRecord> out;
+  out.reserve(r.Rows());
+  for (int i = 0; i < r.Rows(); ++i) out.push_back(RefundRequestFrom(r, i));
+  return out;
+}
+
+absl::StatusOr<RefundRequestRecord> PgPaymentStore::RejectRefundRequest(
+    const std::string& merchant_id, const std::string& refund_request_id, const std::string& reason,
+    absl::Time now) {
   RefundRequestRecord out;
-  out.user_id = user_id;
-  out.idempotency_key = idempotency_key;
-  out.refund_request_id = r.String(0, 0);
-  out.payment_id = r.String(0, 1);
-  out.amount_minor = r.Int(0, 2);
-  out.currency = r.String(0, 3);
-  out.reason = r.String(0, 4);
-  out.status = static_cast<int>(r.Int(0, 5));
-  out.refund_payment_id = r.String(0, 6);
-  out.created_at = TimeAt(r, 0, 7, absl::InfinitePast());
-  return std::optional<RefundRequestRecord>(std::move(out));
+  UW_RETURN_IF_ERROR(pool_.Transact([&](pg::Connection& tx) -> absl::Status {
+    if (!IsUuid(refund_request_id) || merchant_id.empty()) {
+      return NotFound("REFUND_REQUEST_NOT_FOUND", "no such refund request");
+    }
+    UW_ASSIGN_OR_RETURN(
+        pg::Result r,
+        tx.Exec(absl::StrCat("SELECT ", kRefundRequestColumns,
+                             " FROM refund_requests WHERE refund_request_id = $1::uuid AND "
+                             "merchant_id = $2 FOR UPDATE"),
+                pg::P(refund_request_id, merchant_id)));
+    // Someone else's request is reported like an unknown one, so ids cannot be probed.
+    if (r.Rows() == 0) return NotFound("REFUND_REQUEST_NOT_FOUND", "no such refund request");
+    RefundRequestRecord request = RefundRequestFrom(r, 0);
+    if (!IsOpenRefundRequest(request.status)) {
+      return WithMetadata(
+          Precondition("REFUND_REQUEST_NOT_OPEN", "the refund request is already decided"),
+          {{"status", RefundRequestStatusName(request.status)}});
+    }
+    if (request.reserved_minor > 0) {
+      return WithMetadata(
+          Precondition("INVALID_STATE", "a refund answering this request is still in progress"),
+          {{"state", "REFUND_IN_PROGRESS"}});
+    }
+    UW_RETURN_IF_ERROR(tx.Exec("UPDATE refund_requests SET status = $2, decided_at = "
+                               "$3::timestamptz, decision_reason = $4 "
+                               "WHERE refund_request_id = $1::uuid",
+                               pg::P(refund_request_id, kRefundRequestRejected, Ts(now), reason))
+                           .status());
+    request.status = kRefundRequestRejected;
+    request.decided_at = now;
+    request.decision_reason = reason;
+    json payload = {{"refund_request_id", request.refund_request_id},
+                    {"payment_id", request.payment_id},
+                    {"status", RefundRequestStatusName(request.status)},
+                    {"amount_minor", request.amount_minor},
+                    {"refunded_minor", request.refunded_minor},
+                    {"currency", request.currency},
+                    {"customer_user_id", request.user_id},
+                    {"merchant_user_id", request.merchant_id},
+                    {"reason", reason}};
+    // Subject: the customer, who is told the answer.
+    UW_RETURN_IF_ERROR(
+        outbox_.Append(tx, "payments.refund_request_rejected", request.user_id, payload.dump())
+            .status());
+    out = std::move(request);
+    return absl::OkStatus();
+  }));
+  return out;
 }
 
 absl::Status PgPaymentStore::AppendAudit(const AuditEntry& e) {

@@ -61,6 +61,14 @@ class PgPaymentStore final : public PaymentStore {
       const std::string& user_id, const std::string& idempotency_key) override;
   absl::StatusOr<RefundRequestRecord> InsertRefundRequest(
       const RefundRequestRecord& request) override;
+  absl::StatusOr<std::optional<RefundRequestRecord>> GetRefundRequest(
+      const std::string& refund_request_id) override;
+  absl::StatusOr<std::vector<RefundRequestRecord>> ListRefundRequests(
+      const RefundRequestQuery& query) override;
+  absl::StatusOr<RefundRequestRecord> RejectRefundRequest(const std::string& merchant_id,
+                                                          const std::string& refund_request_id,
+                                                          const std::string& reason,
+                                                          absl::Time now) override;
   absl::Status AppendAudit(const AuditEntry& entry) override;
 
  private:

@@ -28,7 +28,15 @@ TEST_CASE("every RPC of the payments services has an audience") {
       ++methods;
     }
   }
-  REQUIRE(methods == 26);
+  REQUIRE(methods == 29);
+  // Refund requests: customers list their own; listing and rejecting on the merchant side is
+  // for merchants only.
+  REQUIRE(AudienceOf("/uwallet.payments.v1.PaymentsService/ListRefundRequests") ==
+          Audience::kOwnData);
+  REQUIRE(AudienceOf("/uwallet.payments.v1.MerchantService/ListRefundRequests") ==
+          Audience::kMerchant);
+  REQUIRE(AudienceOf("/uwallet.payments.v1.MerchantService/RejectRefundRequest") ==
+          Audience::kMerchant);
   REQUIRE_FALSE(AudienceOf("/uwallet.payments.v1.PaymentsService/Nope").has_value());
   REQUIRE_FALSE(AudienceOf("/uwallet.ledger.v1.LedgerService/GetBalances").has_value());
 }

@@ -812,6 +812,8 @@ TEST_CASE("refund requests are linked to the merchant's refund") {
     REQUIRE(now->refund_request_id == asked->refund_request_id);
     REQUIRE(now->status == kRefundRequestRefunded);
     REQUIRE(now->refund_payment_id == done->refund.payment_id);
+    REQUIRE(now->refunded_minor == 3'000);
+    REQUIRE(now->decided_at == f.clock.Now());
     // The same request cannot be answered twice.
     RequireReason(refund("r2", 1'000, asked->refund_request_id).status(), "INVALID_STATE");
     // A request left when nothing remains to refund is answered by the refund that emptied it.
@@ -823,6 +825,7 @@ TEST_CASE("refund requests are linked to the merchant's refund") {
     auto other_now = request("q2", 2'000);
     REQUIRE(other_now->status == kRefundRequestRefunded);
     REQUIRE(other_now->refund_payment_id == rest->refund.payment_id);
+    REQUIRE(other_now->refunded_minor == 2'000);  // the whole payment came back
     // A retry with the key of a request for another payment is refused.
     auto paid2 = f.core.PayMerchant(f.alice, {.idempotency_key = "m2",
                                               .merchant_id = "shop",
@@ -841,11 +844,206 @@ TEST_CASE("refund requests are linked to the merchant's refund") {
     auto still = request("q1", 3'000);
     REQUIRE(still->status == kRefundRequestRequested);
     REQUIRE(still->refund_payment_id.empty());
+    REQUIRE(still->refunded_minor == 0);
+    REQUIRE(still->reserved_minor == 0);  // the failed refund's reservation is released
     f.ledger.balances[AccountKey({AccountRef::Kind::kMerchant, "shop", "CNY"})] = 10'000;
     auto done = refund("r2", 3'000, asked->refund_request_id);
     REQUIRE(done.ok());
     REQUIRE(request("q1", 3'000)->refund_payment_id == done->refund.payment_id);
   }
+}
+
+// A merchant payment of `amount` by alice to the shop, and a refund request for `requested`.
+struct RequestedRefund {
+  Payment paid;
+  RefundRequestRecord request;
+};
+RequestedRefund PayAndAsk(Fixture& f, int64_t amount, int64_t requested) {
+  auto paid = f.core.PayMerchant(f.alice, {.idempotency_key = f.Key(),
+                                           .merchant_id = "shop",
+                                           .amount = Amount{amount, "CNY"},
+                                           .pin = "246810"});
+  REQUIRE(paid.ok());
+  auto asked = f.core.RequestRefund(f.alice, {.idempotency_key = f.Key(),
+                                              .payment_id = paid->payment_id,
+                                              .amount = Amount{requested, "CNY"},
+                                              .reason = "arrived broken"});
+  REQUIRE(asked.ok());
+  REQUIRE(asked->merchant_id == "shop");
+  return {*paid, *asked};
+}
+
+absl::StatusOr<RefundResult> AnswerRefund(Fixture& f, const RequestedRefund& r,
+                                          std::optional<int64_t> amount) {
+  std::optional<Amount> money;
+  if (amount) money = Amount{*amount, "CNY"};
+  return f.core.MerchantRefund(f.shop, {.idempotency_key = f.Key(),
+                                        .payment_id = r.paid.payment_id,
+                                        .amount = money,
+                                        .reason = "ok",
+                                        .refund_request_id = r.request.refund_request_id});
+}
+
+RefundRequestRecord RequestNow(Fixture& f, const RefundRequestRecord& request) {
+  auto now = f.store.GetRefundRequest(request.refund_request_id);
+  REQUIRE(now.ok());
+  REQUIRE(now->has_value());
+  return **now;
+}
+
+TEST_CASE("a smaller linked refund leaves the request partly refunded until the rest comes back") {
+  Fixture f;
+  const RequestedRefund r = PayAndAsk(f, 10'000, 5'000);
+  const int64_t alice_before = f.Balance("alice");
+
+  auto first = AnswerRefund(f, r, 2'000);
+  REQUIRE(first.ok());
+  RefundRequestRecord now = RequestNow(f, r.request);
+  REQUIRE(now.status == kRefundRequestPartiallyRefunded);
+  REQUIRE(now.refunded_minor == 2'000);
+  REQUIRE(now.reserved_minor == 0);
+  REQUIRE(now.refund_payment_id == first->refund.payment_id);
+  REQUIRE(now.decided_at == absl::InfinitePast());  // still open
+  REQUIRE(first->original.status == PaymentStatus::kSucceeded);
+
+  // More than the request still asks for is refused, and nothing moves.
+  RequireReason(AnswerRefund(f, r, 3'001).status(), "REFUND_EXCEEDS_REQUEST");
+  REQUIRE(RequestNow(f, r.request).refunded_minor == 2'000);
+  REQUIRE(f.core.GetAnyPayment(r.paid.payment_id)->refunded_minor == 2'000);
+
+  // Without an amount, the refund pays what the request still asks for.
+  f.clock.Advance(absl::Minutes(1));
+  auto rest = AnswerRefund(f, r, std::nullopt);
+  REQUIRE(rest.ok());
+  REQUIRE(rest->refund.amount_minor == 3'000);
+  now = RequestNow(f, r.request);
+  REQUIRE(now.status == kRefundRequestRefunded);
+  REQUIRE(now.refunded_minor == 5'000);
+  REQUIRE(now.refund_payment_id == rest->refund.payment_id);
+  REQUIRE(now.decided_at == f.clock.Now());
+  REQUIRE(rest->original.refunded_minor == 5'000);
+  REQUIRE(rest->original.status == PaymentStatus::kSucceeded);  // half the payment remains
+  REQUIRE(f.Balance("alice") == alice_before + 5'000);
+
+  // A refunded request takes no further refund; the payment itself still may be refunded.
+  RequireReason(AnswerRefund(f, r, 1'000).status(), "INVALID_STATE");
+  RequireReason(AnswerRefund(f, r, std::nullopt).status(), "INVALID_STATE");
+  REQUIRE(f.core.GetAnyPayment(r.paid.payment_id)->refunded_minor == 5'000);
+}
+
+TEST_CASE("a merchant rejects an open request, or the rest of a partly refunded one") {
+  Fixture f;
+  f.auth.Add("other-shop", "O*p", "", /*merchant=*/true);
+  const RequestedRefund r = PayAndAsk(f, 10'000, 4'000);
+  const Caller other_shop{.user_id = "other-shop"};
+
+  // Unknown, someone else's, and without a reason.
+  RequireReason(f.core.RejectRefundRequest(f.shop, "no-such-request", "no").status(),
+                "REFUND_REQUEST_NOT_FOUND");
+  auto foreign = f.core.RejectRefundRequest(other_shop, r.request.refund_request_id, "no");
+  REQUIRE(foreign.status().code() == absl::StatusCode::kNotFound);
+  RequireReason(foreign.status(), "REFUND_REQUEST_NOT_FOUND");
+  RequireReason(f.core.RejectRefundRequest(f.alice, r.request.refund_request_id, "no").status(),
+                "REFUND_REQUEST_NOT_FOUND");  // the customer is not the merchant
+  RequireReason(f.core.RejectRefundRequest(f.shop, r.request.refund_request_id, "").status(),
+                "INVALID_FIELD");
+  REQUIRE(RequestNow(f, r.request).status == kRefundRequestRequested);
+
+  SECTION("the rest of a partly refunded request: refunded amount kept, customer told") {
+    REQUIRE(AnswerRefund(f, r, 1'500).ok());
+    REQUIRE(RequestNow(f, r.request).status == kRefundRequestPartiallyRefunded);
+    f.clock.Advance(absl::Minutes(5));
+    const size_t events_before = f.store.events.size();
+    auto rejected =
+        f.core.RejectRefundRequest(f.shop, r.request.refund_request_id, "the rest was used");
+    REQUIRE(rejected.ok());
+    REQUIRE(rejected->status == kRefundRequestRejected);
+    REQUIRE(rejected->refunded_minor == 1'500);
+    REQUIRE(rejected->decision_reason == "the rest was used");
+    REQUIRE(rejected->decided_at == f.clock.Now());
+    REQUIRE(f.store.events.size() == events_before + 1);
+    REQUIRE(f.store.events.back().first == "payments.refund_request_rejected");
+    // The customer's retry of RequestRefund shows the answer.
+    auto seen = f.core.RequestRefund(f.alice, {.idempotency_key = r.request.idempotency_key,
+                                               .payment_id = r.paid.payment_id,
+                                               .amount = Amount{4'000, "CNY"},
+                                               .reason = "arrived broken"});
+    REQUIRE(seen->status == kRefundRequestRejected);
+    REQUIRE(seen->decision_reason == "the rest was used");
+    // Decided: neither a second rejection nor a linked refund.
+    auto again = f.core.RejectRefundRequest(f.shop, r.request.refund_request_id, "again");
+    REQUIRE(again.status().code() == absl::StatusCode::kFailedPrecondition);
+    RequireReason(again.status(), "REFUND_REQUEST_NOT_OPEN");
+    RequireReason(AnswerRefund(f, r, 500).status(), "INVALID_STATE");
+    REQUIRE(f.core.GetAnyPayment(r.paid.payment_id)->refunded_minor == 1'500);
+  }
+  SECTION("not while a refund answering it is in flight") {
+    f.ledger.fail_before = 1;  // the refund stays PENDING, its amount reserved on the request
+    REQUIRE_FALSE(AnswerRefund(f, r, 1'000).ok());
+    REQUIRE(RequestNow(f, r.request).reserved_minor == 1'000);
+    RequireReason(f.core.RejectRefundRequest(f.shop, r.request.refund_request_id, "no").status(),
+                  "INVALID_STATE");
+    // The worker finishes the refund; then the rest can be rejected.
+    f.clock.Advance(absl::Minutes(1));
+    REQUIRE(f.core.RunDueChecks().ok());
+    REQUIRE(RequestNow(f, r.request).refunded_minor == 1'000);
+    REQUIRE(RequestNow(f, r.request).reserved_minor == 0);
+    auto rejected = f.core.RejectRefundRequest(f.shop, r.request.refund_request_id, "no more");
+    REQUIRE(rejected.ok());
+    REQUIRE(rejected->refunded_minor == 1'000);
+  }
+}
+
+TEST_CASE("customers and merchants list refund requests, newest first, page by page") {
+  Fixture f;
+  f.auth.Add("other-shop", "O*p", "", /*merchant=*/true);
+  std::vector<RequestedRefund> asked;
+  for (int i = 0; i < 3; ++i) asked.push_back(PayAndAsk(f, 1'000 + i, 500));
+  f.Fund("bob", 10'000);
+  f.SetPin("bob", "135792");
+  auto bobs = f.core.PayMerchant(f.bob, {.idempotency_key = "b1",
+                                         .merchant_id = "other-shop",
+                                         .amount = Amount{700, "CNY"},
+                                         .pin = "135792"});
+  REQUIRE(bobs.ok());
+  REQUIRE(
+      f.core.RequestRefund(f.bob, {.idempotency_key = "bq", .payment_id = bobs->payment_id}).ok());
+  REQUIRE(AnswerRefund(f, asked[0], 200).ok());
+  REQUIRE(f.core.RejectRefundRequest(f.shop, asked[1].request.refund_request_id, "no").ok());
+
+  auto page1 = f.core.ListRefundRequests({.user_id = "alice"}, 2, "");
+  REQUIRE(page1.ok());
+  REQUIRE(page1->first.size() == 2);
+  REQUIRE(page1->first[0].refund_request_id == asked[2].request.refund_request_id);
+  REQUIRE(page1->first[1].refund_request_id == asked[1].request.refund_request_id);
+  REQUIRE(page1->first[1].status == kRefundRequestRejected);
+  REQUIRE_FALSE(page1->second.empty());
+  auto page2 = f.core.ListRefundRequests({.user_id = "alice"}, 2, page1->second);
+  REQUIRE(page2.ok());
+  REQUIRE(page2->first.size() == 1);
+  REQUIRE(page2->first[0].refund_request_id == asked[0].request.refund_request_id);
+  REQUIRE(page2->first[0].status == kRefundRequestPartiallyRefunded);
+  REQUIRE(page2->first[0].refunded_minor == 200);
+  REQUIRE(page2->second.empty());
+
+  // The shop sees the requests on its payments, not the other shop's; a status filter applies.
+  auto shop_all = f.core.ListRefundRequests({.merchant_id = "shop"}, 0, "");
+  REQUIRE(shop_all->first.size() == 3);
+  auto shop_open = f.core.ListRefundRequests(
+      {.merchant_id = "shop",
+       .statuses = {kRefundRequestRequested, kRefundRequestPartiallyRefunded}},
+      0, "");
+  REQUIRE(shop_open->first.size() == 2);
+  REQUIRE(shop_open->first[0].refund_request_id == asked[2].request.refund_request_id);
+  REQUIRE(shop_open->first[1].refund_request_id == asked[0].request.refund_request_id);
+  auto other = f.core.ListRefundRequests({.merchant_id = "other-shop"}, 0, "");
+  REQUIRE(other->first.size() == 1);
+  REQUIRE(other->first[0].user_id == "bob");
+
+  RequireReason(f.core.ListRefundRequests({.user_id = "alice"}, 101, "").status(), "INVALID_FIELD");
+  RequireReason(f.core.ListRefundRequests({.merchant_id = "shop", .statuses = {9}}, 0, "").status(),
+                "INVALID_FIELD");
+  RequireReason(f.core.ListRefundRequests({}, 0, "").status(), "INVALID_FIELD");
 }
 
 TEST_CASE("a schedule run claimed by a worker that stopped is re-driven once after the lease") {

@@ -351,10 +351,15 @@ class FakeStore final : public PaymentStore {
         }
       }
       if (request == nullptr) return NotFound("REFUND_REQUEST_NOT_FOUND", "no such request");
-      if (request->status != kRefundRequestRequested || !request->refund_payment_id.empty()) {
-        return Precondition("INVALID_STATE", "request decided or in progress");
+      if (!IsOpenRefundRequest(request->status)) {
+        return Precondition("INVALID_STATE", "request decided");
       }
-      request->refund_payment_id = refund.payment_id;
+      if (refund.amount_minor >
+          request->amount_minor - request->refunded_minor - request->reserved_minor) {
+        return Precondition("REFUND_EXCEEDS_REQUEST", "more than the request asks for");
+      }
+      request->reserved_minor += refund.amount_minor;
+      refund_links_[refund.payment_id] = refund_request_id;
     }
     original.refunded_minor += refund.amount_minor;
     payments_[refund.payment_id] = refund;
@@ -381,21 +386,28 @@ class FakeStore final : public PaymentStore {
       } else if (original.refunded_minor == original.amount_minor) {
         ApplyLocked(original, {.to = PaymentStatus::kRefunded, .note = "refunded in full"}, now);
       }
+      if (RefundRequestRecord* linked = LinkedLocked(refund.payment_id)) {
+        linked->reserved_minor -= refund.amount_minor;
+        linked->refunded_minor += refund.amount_minor;
+        linked->refund_payment_id = refund.payment_id;
+        linked->status =
+            RefundRequestStatusAfterRefund(linked->amount_minor, linked->refunded_minor);
+        if (linked->status == kRefundRequestRefunded) linked->decided_at = now;
+      }
       const bool nothing_left =
           refund.kind == PaymentKind::kReversal || original.refunded_minor == original.amount_minor;
       for (auto& r : refund_requests_) {
-        if (r.status != kRefundRequestRequested) continue;
-        if (r.refund_payment_id == refund.payment_id ||
-            (nothing_left && r.payment_id == original.payment_id && r.refund_payment_id.empty())) {
+        if (nothing_left && r.payment_id == original.payment_id && IsOpenRefundRequest(r.status) &&
+            r.reserved_minor == 0) {
           r.status = kRefundRequestRefunded;
+          r.refunded_minor = r.amount_minor;
           r.refund_payment_id = refund.payment_id;
+          r.decided_at = now;
         }
       }
     } else {
-      for (auto& r : refund_requests_) {
-        if (r.status == kRefundRequestRequested && r.refund_payment_id == refund.payment_id) {
-          r.refund_payment_id.clear();
-        }
+      if (RefundRequestRecord* linked = LinkedLocked(refund.payment_id)) {
+        linked->reserved_minor -= refund.amount_minor;
       }
       original.refunded_minor -= refund.amount_minor;
       ApplyLocked(refund,
@@ -601,6 +613,58 @@ class FakeStore final : public PaymentStore {
     refund_requests_.push_back(r);
     return r;
   }
+  absl::StatusOr<std::optional<RefundRequestRecord>> GetRefundRequest(
+      const std::string& id) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& existing : refund_requests_) {
+      if (existing.refund_request_id == id) return existing;
+    }
+    return std::optional<RefundRequestRecord>();
+  }
+  absl::StatusOr<std::vector<RefundRequestRecord>> ListRefundRequests(
+      const RefundRequestQuery& query) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<RefundRequestRecord> out;
+    for (const auto& r : refund_requests_) {
+      if (!query.user_id.empty() && r.user_id != query.user_id) continue;
+      if (!query.merchant_id.empty() && r.merchant_id != query.merchant_id) continue;
+      if (!query.statuses.empty() && std::find(query.statuses.begin(), query.statuses.end(),
+                                               r.status) == query.statuses.end()) {
+        continue;
+      }
+      if (!query.after_refund_request_id.empty() &&
+          r.refund_request_id >= query.after_refund_request_id) {
+        continue;
+      }
+      out.push_back(r);
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return a.refund_request_id > b.refund_request_id;
+    });
+    if (static_cast<int>(out.size()) > query.limit) out.resize(query.limit);
+    return out;
+  }
+  absl::StatusOr<RefundRequestRecord> RejectRefundRequest(const std::string& merchant_id,
+                                                          const std::string& id,
+                                                          const std::string& reason,
+                                                          absl::Time now) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& r : refund_requests_) {
+      if (r.refund_request_id != id || merchant_id.empty() || r.merchant_id != merchant_id) {
+        continue;
+      }
+      if (!IsOpenRefundRequest(r.status)) {
+        return Precondition("REFUND_REQUEST_NOT_OPEN", "already decided");
+      }
+      if (r.reserved_minor > 0) return Precondition("INVALID_STATE", "refund in progress");
+      r.status = kRefundRequestRejected;
+      r.decided_at = now;
+      r.decision_reason = reason;
+      events.emplace_back("payments.refund_request_rejected", r.refund_request_id);
+      return r;
+    }
+    return NotFound("REFUND_REQUEST_NOT_FOUND", "no such request");
+  }
   absl::Status AppendAudit(const AuditEntry& entry) override {
     std::lock_guard<std::mutex> lock(mutex_);
     audit.push_back(entry);
@@ -611,6 +675,16 @@ class FakeStore final : public PaymentStore {
   int RunCount() const { return static_cast<int>(runs_.size()); }
 
  private:
+  RefundRequestRecord* LinkedLocked(const std::string& refund_payment_id) {
+    auto link = refund_links_.find(refund_payment_id);
+    if (link == refund_links_.end()) return nullptr;
+    const std::string request_id = link->second;
+    refund_links_.erase(link);
+    for (auto& r : refund_requests_) {
+      if (r.refund_request_id == request_id) return &r;
+    }
+    return nullptr;
+  }
   void ApplyLocked(Payment& p, const Transition& t, absl::Time now) {
     const bool changed = p.status != t.to;
     p.status = t.to;
@@ -656,6 +730,7 @@ class FakeStore final : public PaymentStore {
   };
   std::map<std::pair<std::string, absl::Time>, RunState> runs_;
   std::vector<RefundRequestRecord> refund_requests_;
+  std::map<std::string, std::string> refund_links_;  // refund in flight → its request
 };
 
 }  // namespace uwallet::payments::testing

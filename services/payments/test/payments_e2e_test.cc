@@ -332,6 +332,80 @@ TEST_CASE("e2e: register, top up, pay a person and a merchant, refund, withdraw;
           asked.refund_request().refund_request_id());
   REQUIRE(answered.refund_request().status() == pay_pb::REFUND_REQUEST_STATUS_REFUNDED);
   REQUIRE(answered.refund_request().refund_payment_id() == refunded.refund().payment_id());
+  REQUIRE(answered.refund_request().refunded_amount().amount_minor() == 500);
+
+  // Alice asks for ¥10.00 more; the shop finds it in its open requests, refunds ¥4.00 of it
+  // (PARTIALLY_REFUNDED) and rejects the rest with a reason; Alice's list shows the answer.
+  ask.set_idempotency_key("ask-2");
+  SetMoney(ask.mutable_amount(), 1'000);
+  ask.set_reason("the box was damaged too");
+  pay_pb::RequestRefundResponse asked2;
+  REQUIRE_OK(suite.payments->RequestRefund(suite.As(alice).get(), ask, &asked2));
+  const std::string request2 = asked2.refund_request().refund_request_id();
+  pay_pb::MerchantServiceListRefundRequestsRequest open_request;
+  open_request.add_statuses(pay_pb::REFUND_REQUEST_STATUS_REQUESTED);
+  open_request.add_statuses(pay_pb::REFUND_REQUEST_STATUS_PARTIALLY_REFUNDED);
+  pay_pb::MerchantServiceListRefundRequestsResponse open_list;
+  REQUIRE_OK(suite.merchant->ListRefundRequests(suite.As(shop).get(), open_request, &open_list));
+  REQUIRE(open_list.refund_requests_size() == 1);
+  REQUIRE(open_list.refund_requests(0).refund_request_id() == request2);
+  REQUIRE(open_list.refund_requests(0).amount().amount_minor() == 1'000);
+  // A customer cannot reach the merchant side.
+  pay_pb::MerchantServiceListRefundRequestsResponse denied_list;
+  REQUIRE(suite.merchant->ListRefundRequests(suite.As(alice).get(), open_request, &denied_list)
+              .error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  refund.set_idempotency_key("refund-2");
+  SetMoney(refund.mutable_amount(), 400);
+  refund.set_reason("box partly refunded");
+  refund.set_refund_request_id(request2);
+  pay_pb::RefundPaymentResponse refunded2;
+  REQUIRE_OK(suite.merchant->RefundPayment(suite.As(shop).get(), refund, &refunded2));
+  REQUIRE(refunded2.refund().status() == pay_pb::PAYMENT_STATUS_SUCCEEDED);
+  REQUIRE(refunded2.original().refunded_amount().amount_minor() == 900);
+  pay_pb::RequestRefundResponse partly;
+  REQUIRE_OK(suite.payments->RequestRefund(suite.As(alice).get(), ask, &partly));
+  REQUIRE(partly.refund_request().status() == pay_pb::REFUND_REQUEST_STATUS_PARTIALLY_REFUNDED);
+  REQUIRE(partly.refund_request().refunded_amount().amount_minor() == 400);
+  pay_pb::RejectRefundRequestRequest reject;
+  reject.set_refund_request_id(request2);
+  reject.set_reason("the rest of the box is fine");
+  pay_pb::RejectRefundRequestResponse rejected;
+  // Only the merchant paid may reject it.
+  REQUIRE(
+      suite.merchant->RejectRefundRequest(suite.As(alice).get(), reject, &rejected).error_code() ==
+      grpc::StatusCode::PERMISSION_DENIED);
+  REQUIRE_OK(suite.merchant->RejectRefundRequest(suite.As(shop).get(), reject, &rejected));
+  REQUIRE(rejected.refund_request().status() == pay_pb::REFUND_REQUEST_STATUS_REJECTED);
+  REQUIRE(rejected.refund_request().decided_at().seconds() > 0);
+  grpc::Status twice = suite.merchant->RejectRefundRequest(suite.As(shop).get(), reject, &rejected);
+  REQUIRE(twice.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  REQUIRE(ReasonOf(grpcutil::FromGrpcStatus(twice)) == "REFUND_REQUEST_NOT_OPEN");
+  pay_pb::ListRefundRequestsRequest mine_request;
+  mine_request.set_page_size(1);
+  pay_pb::ListRefundRequestsResponse mine;
+  REQUIRE_OK(suite.payments->ListRefundRequests(suite.As(alice).get(), mine_request, &mine));
+  REQUIRE(mine.refund_requests_size() == 1);
+  const pay_pb::RefundRequest& newest = mine.refund_requests(0);
+  REQUIRE(newest.refund_request_id() == request2);
+  REQUIRE(newest.status() == pay_pb::REFUND_REQUEST_STATUS_REJECTED);
+  REQUIRE(newest.decision_reason() == "the rest of the box is fine");
+  REQUIRE(newest.refunded_amount().amount_minor() == 400);
+  REQUIRE(newest.refund_payment_id() == refunded2.refund().payment_id());
+  REQUIRE_FALSE(mine.next_page_token().empty());
+  mine_request.set_page_token(mine.next_page_token());
+  REQUIRE_OK(suite.payments->ListRefundRequests(suite.As(alice).get(), mine_request, &mine));
+  REQUIRE(mine.refund_requests_size() == 1);
+  REQUIRE(mine.refund_requests(0).refund_request_id() ==
+          asked.refund_request().refund_request_id());
+  REQUIRE(mine.refund_requests(0).status() == pay_pb::REFUND_REQUEST_STATUS_REFUNDED);
+  REQUIRE(mine.next_page_token().empty());
+  // The shop's list (no filter) holds both; its open list is empty now.
+  pay_pb::MerchantServiceListRefundRequestsResponse all_list;
+  REQUIRE_OK(suite.merchant->ListRefundRequests(
+      suite.As(shop).get(), pay_pb::MerchantServiceListRefundRequestsRequest(), &all_list));
+  REQUIRE(all_list.refund_requests_size() == 2);
+  REQUIRE_OK(suite.merchant->ListRefundRequests(suite.As(shop).get(), open_request, &open_list));
+  REQUIRE(open_list.refund_requests_size() == 0);
 
   // Bob withdraws ¥100: PENDING with an arrival time, then SUCCEEDED with the ¥0.10 fee.
   pay_pb::WithdrawRequest withdraw;
@@ -357,11 +431,11 @@ TEST_CASE("e2e: register, top up, pay a person and a merchant, refund, withdraw;
   REQUIRE(final_status == pay_pb::PAYMENT_STATUS_SUCCEEDED);
 
   // Both sides match to the unit.
-  const int64_t alice_expected = 100'000 - 12'345 - 2'000 + 500;
+  const int64_t alice_expected = 100'000 - 12'345 - 2'000 + 500 + 400;
   const int64_t bob_expected = 50'000 + 12'345 - 10'000 - 10;
   REQUIRE(suite.Wallet(alice.user_id, ledger_pb::ACCOUNT_KIND_USER_WALLET) == alice_expected);
   REQUIRE(suite.Wallet(bob.user_id, ledger_pb::ACCOUNT_KIND_USER_WALLET) == bob_expected);
-  REQUIRE(suite.Wallet(shop.user_id, ledger_pb::ACCOUNT_KIND_MERCHANT) == 1'500);
+  REQUIRE(suite.Wallet(shop.user_id, ledger_pb::ACCOUNT_KIND_MERCHANT) == 2'000 - 500 - 400);
 
   auto history = [&](const Person& person) {
     pay_pb::ListPaymentsRequest request;

@@ -253,36 +253,43 @@ TEST_CASE("pg: a reversal returns the fee; refund requests are linked to the mer
                                          .reason = "broken"});
   REQUIRE(q1.ok());
   Caller shop{.user_id = "shop"};
-  // Four concurrent refunds answer the same request: exactly one is linked to it.
+  // Four concurrent refunds of the whole request answer it: exactly one is linked to it.
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
+  std::atomic<int> exceeded{0};
   std::mutex ids_mutex;
   std::string linked_refund;
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&, i] {
       auto r = core.MerchantRefund(shop, {.idempotency_key = "r" + std::to_string(i),
                                           .payment_id = paid->payment_id,
-                                          .amount = Amount{1'000, "CNY"},
+                                          .amount = Amount{3'000, "CNY"},
                                           .reason = "ok",
                                           .refund_request_id = q1->refund_request_id});
       if (r.ok()) {
         ++ok;
         std::lock_guard<std::mutex> lock(ids_mutex);
         linked_refund = r->refund.payment_id;
+      } else if (ReasonOf(r.status()) == "REFUND_EXCEEDS_REQUEST" ||
+                 ReasonOf(r.status()) == "INVALID_STATE") {
+        ++exceeded;
       }
     });
   }
   for (auto& t : threads) t.join();
   REQUIRE(ok == 1);
+  REQUIRE(exceeded == 3);
   REQUIRE(f.Count("SELECT count(*) FROM refund_requests WHERE status = 2 AND "
-                  "refund_payment_id = '" +
+                  "refunded_minor = 3000 AND reserved_minor = 0 AND refund_payment_id = '" +
                   linked_refund + "'") == 1);
+  REQUIRE(f.Count("SELECT refunded_minor FROM payments WHERE kind = 2") == 3'000);
   auto q1_now = core.RequestRefund(f.alice, {.idempotency_key = "q1",
                                              .payment_id = paid->payment_id,
                                              .amount = Amount{3'000, "CNY"},
                                              .reason = "broken"});
   REQUIRE(q1_now->status == kRefundRequestRefunded);
   REQUIRE(q1_now->refund_payment_id == linked_refund);
+  REQUIRE(q1_now->refunded_minor == 3'000);
   auto q2 = core.RequestRefund(f.alice, {.idempotency_key = "q2",
                                          .payment_id = paid->payment_id,
                                          .reason = "never mind, everything"});
@@ -296,7 +303,7 @@ TEST_CASE("pg: a reversal returns the fee; refund requests are linked to the mer
       {.idempotency_key = "v1", .payment_id = paid->payment_id, .reason = "merchant fraud"});
   REQUIRE(reversed.ok());
   REQUIRE(f.ledger.applied_calls == calls_before + 1);
-  REQUIRE(reversed->refund.amount_minor == 9'000);
+  REQUIRE(reversed->refund.amount_minor == 7'000);
   REQUIRE(reversed->refund.fee_minor == 100);
   REQUIRE(reversed->original.status == PaymentStatus::kReversed);
   REQUIRE(f.ledger.Balance(fees) == 0);
@@ -307,7 +314,296 @@ TEST_CASE("pg: a reversal returns the fee; refund requests are linked to the mer
                                              .reason = "never mind, everything"});
   REQUIRE(q2_now->status == kRefundRequestRefunded);
   REQUIRE(q2_now->refund_payment_id == reversed->refund.payment_id);
+  REQUIRE(q2_now->refunded_minor == 7'000);
   REQUIRE(f.Count("SELECT count(*) FROM refund_requests WHERE status = 1") == 0);
+}
+
+// Alice pays the shop `amount` and asks for `requested` of it back.
+std::pair<Payment, RefundRequestRecord> PayAndAsk(PgFixture& f, const std::string& key,
+                                                  int64_t amount, int64_t requested) {
+  auto paid = f.core->PayMerchant(f.alice, {.idempotency_key = "pay-" + key,
+                                            .merchant_id = "shop",
+                                            .amount = Amount{amount, "CNY"},
+                                            .pin = "246810"});
+  REQUIRE(paid.ok());
+  auto asked = f.core->RequestRefund(f.alice, {.idempotency_key = "ask-" + key,
+                                               .payment_id = paid->payment_id,
+                                               .amount = Amount{requested, "CNY"},
+                                               .reason = "broken"});
+  REQUIRE(asked.ok());
+  return {*paid, *asked};
+}
+
+RefundRequestRecord RequestNow(PgFixture& f, const RefundRequestRecord& request) {
+  auto now = f.store->GetRefundRequest(request.refund_request_id);
+  REQUIRE(now.ok());
+  REQUIRE(now->has_value());
+  return **now;
+}
+
+TEST_CASE(
+    "pg: concurrent partial refunds answer a request exactly; the merchant rejects the rest") {
+  PgFixture f;
+  f.auth.Add("other-shop", "O*p", "", true);
+  const Caller shop{.user_id = "shop"};
+  const auto paid_and_asked = PayAndAsk(f, "1", 10'000, 4'000);
+  const Payment& paid = paid_and_asked.first;
+  const RefundRequestRecord& asked = paid_and_asked.second;
+  REQUIRE(asked.status == kRefundRequestRequested);
+  REQUIRE(asked.merchant_id == "shop");
+  const int64_t alice_before = f.Balance("alice");
+
+  // Four concurrent refunds of 1500 answer a request for 4000: exactly two fit.
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  std::atomic<int> exceeded{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = f.core->MerchantRefund(shop, {.idempotency_key = "part-" + std::to_string(i),
+                                             .payment_id = paid.payment_id,
+                                             .amount = Amount{1'500, "CNY"},
+                                             .reason = "part",
+                                             .refund_request_id = asked.refund_request_id});
+      if (r.ok()) ++ok;
+      if (ReasonOf(r.status()) == "REFUND_EXCEEDS_REQUEST") ++exceeded;
+    });
+  }
+  for (auto& t : threads) t.join();
+  REQUIRE(ok == 2);
+  REQUIRE(exceeded == 2);
+  RefundRequestRecord now = RequestNow(f, asked);
+  REQUIRE(now.status == kRefundRequestPartiallyRefunded);
+  REQUIRE(now.refunded_minor == 3'000);
+  REQUIRE(now.reserved_minor == 0);
+  REQUIRE(now.decided_at == absl::InfinitePast());
+  REQUIRE(f.Balance("alice") == alice_before + 3'000);
+  REQUIRE(f.Count("SELECT count(*) FROM refund_request_refunds WHERE state = 2") == 2);
+  REQUIRE(f.Count("SELECT refunded_minor FROM payments WHERE payment_id = '" + paid.payment_id +
+                  "'") == 3'000);
+
+  // Only the merchant paid may reject it; an unknown id looks the same.
+  auto foreign =
+      f.core->RejectRefundRequest({.user_id = "other-shop"}, asked.refund_request_id, "no");
+  REQUIRE(foreign.status().code() == absl::StatusCode::kNotFound);
+  REQUIRE(ReasonOf(foreign.status()) == "REFUND_REQUEST_NOT_FOUND");
+  REQUIRE(ReasonOf(f.core->RejectRefundRequest(shop, "00000000-0000-7000-8000-000000000000", "no")
+                       .status()) == "REFUND_REQUEST_NOT_FOUND");
+  REQUIRE(ReasonOf(f.core->RejectRefundRequest(shop, "not-a-uuid", "no").status()) ==
+          "REFUND_REQUEST_NOT_FOUND");
+
+  // The shop rejects the rest: REJECTED, the 3000 refunded kept, the customer's event written.
+  f.clock.Advance(absl::Minutes(3));
+  auto rejected = f.core->RejectRefundRequest(shop, asked.refund_request_id, "rest was used");
+  REQUIRE(rejected.ok());
+  REQUIRE(rejected->status == kRefundRequestRejected);
+  REQUIRE(rejected->refunded_minor == 3'000);
+  REQUIRE(rejected->decision_reason == "rest was used");
+  now = RequestNow(f, asked);
+  REQUIRE(now.status == kRefundRequestRejected);
+  REQUIRE(now.refunded_minor == 3'000);
+  REQUIRE(now.decision_reason == "rest was used");
+  REQUIRE(now.decided_at == f.clock.Now());
+  REQUIRE(f.Count("SELECT count(*) FROM outbox WHERE type = 'payments.refund_request_rejected' "
+                  "AND subject_id = 'alice' AND payload::jsonb->>'refund_request_id' = '" +
+                  asked.refund_request_id +
+                  "' AND payload::jsonb->>'reason' = 'rest was used' "
+                  "AND payload::jsonb->>'payment_id' = '" +
+                  paid.payment_id + "'") == 1);
+  // Decided: not again, and no linked refund any more.
+  auto again = f.core->RejectRefundRequest(shop, asked.refund_request_id, "again");
+  REQUIRE(again.status().code() == absl::StatusCode::kFailedPrecondition);
+  REQUIRE(ReasonOf(again.status()) == "REFUND_REQUEST_NOT_OPEN");
+  REQUIRE(ReasonOf(f.core
+                       ->MerchantRefund(shop, {.idempotency_key = "late",
+                                               .payment_id = paid.payment_id,
+                                               .amount = Amount{500, "CNY"},
+                                               .refund_request_id = asked.refund_request_id})
+                       .status()) == "INVALID_STATE");
+  REQUIRE(f.Count("SELECT count(*) FROM outbox WHERE type = "
+                  "'payments.refund_request_rejected'") == 1);
+  // The table's CHECK is the second guard: refunded + reserved never passes the request.
+  REQUIRE_FALSE(
+      f.schema.pool().Exec("UPDATE refund_requests SET refunded_minor = amount_minor + 1").ok());
+}
+
+TEST_CASE("pg: partial then full linked refunds; a fully refunded request cannot be rejected") {
+  PgFixture f;
+  const Caller shop{.user_id = "shop"};
+  const auto paid_and_asked = PayAndAsk(f, "1", 10'000, 5'000);
+  const Payment& paid = paid_and_asked.first;
+  const RefundRequestRecord& asked = paid_and_asked.second;
+  auto part = f.core->MerchantRefund(shop, {.idempotency_key = "a",
+                                            .payment_id = paid.payment_id,
+                                            .amount = Amount{2'000, "CNY"},
+                                            .refund_request_id = asked.refund_request_id});
+  REQUIRE(part.ok());
+  RefundRequestRecord now = RequestNow(f, asked);
+  REQUIRE(now.status == kRefundRequestPartiallyRefunded);
+  REQUIRE(now.refunded_minor == 2'000);
+  REQUIRE(now.refund_payment_id == part->refund.payment_id);
+  // More than the rest of the request is refused; nothing is reserved by the refusal.
+  REQUIRE(ReasonOf(f.core
+                       ->MerchantRefund(shop, {.idempotency_key = "b",
+                                               .payment_id = paid.payment_id,
+                                               .amount = Amount{3'001, "CNY"},
+                                               .refund_request_id = asked.refund_request_id})
+                       .status()) == "REFUND_EXCEEDS_REQUEST");
+  REQUIRE(RequestNow(f, asked).reserved_minor == 0);
+  // Without an amount: the rest of the request.
+  f.clock.Advance(absl::Minutes(1));
+  auto rest = f.core->MerchantRefund(shop, {.idempotency_key = "c",
+                                            .payment_id = paid.payment_id,
+                                            .refund_request_id = asked.refund_request_id});
+  REQUIRE(rest.ok());
+  REQUIRE(rest->refund.amount_minor == 3'000);
+  REQUIRE(rest->original.refunded_minor == 5'000);
+  REQUIRE(rest->original.status == PaymentStatus::kSucceeded);
+  now = RequestNow(f, asked);
+  REQUIRE(now.status == kRefundRequestRefunded);
+  REQUIRE(now.refunded_minor == 5'000);
+  REQUIRE(now.refund_payment_id == rest->refund.payment_id);
+  REQUIRE(now.decided_at == f.clock.Now());
+  REQUIRE(ReasonOf(f.core->RejectRefundRequest(shop, asked.refund_request_id, "no").status()) ==
+          "REFUND_REQUEST_NOT_OPEN");
+}
+
+TEST_CASE("pg: customers and merchants page through refund requests, newest first") {
+  PgFixture f;
+  f.auth.Add("other-shop", "O*p", "", true);
+  std::vector<std::string> ids;  // oldest first
+  for (int i = 0; i < 5; ++i) {
+    f.clock.Advance(absl::Seconds(1));
+    ids.push_back(PayAndAsk(f, std::to_string(i), 1'000, 100).second.refund_request_id);
+  }
+  // Bob's request on another shop's payment is in neither list.
+  f.ledger.balances[testing::AccountKey({AccountRef::Kind::kUserWallet, "bob", "CNY"})] = 10'000;
+  f.auth.GrantStepUp("bob", "tb", StepUpAction::kSetPaymentPin);
+  REQUIRE(f.core->SetPaymentPin({.user_id = "bob"}, "135792", "tb").ok());
+  auto bobs = f.core->PayMerchant({.user_id = "bob"}, {.idempotency_key = "b",
+                                                       .merchant_id = "other-shop",
+                                                       .amount = Amount{500, "CNY"},
+                                                       .pin = "135792"});
+  REQUIRE(bobs.ok());
+  REQUIRE(f.core
+              ->RequestRefund({.user_id = "bob"},
+                              {.idempotency_key = "bq", .payment_id = bobs->payment_id})
+              .ok());
+  REQUIRE(f.core->RejectRefundRequest({.user_id = "shop"}, ids[3], "no").ok());
+
+  auto collect = [&](RefundRequestQuery query, int page_size) {
+    std::vector<std::string> seen;
+    std::string token;
+    for (int page = 0; page < 10; ++page) {
+      auto got = f.core->ListRefundRequests(query, page_size, token);
+      REQUIRE(got.ok());
+      REQUIRE(static_cast<int>(got->first.size()) <= page_size);
+      for (const auto& r : got->first) seen.push_back(r.refund_request_id);
+      token = got->second;
+      if (token.empty()) break;
+    }
+    return seen;
+  };
+  const std::vector<std::string> newest_first(ids.rbegin(), ids.rend());
+  REQUIRE(collect({.user_id = "alice"}, 2) == newest_first);
+  REQUIRE(collect({.merchant_id = "shop"}, 2) == newest_first);
+  REQUIRE(collect({.merchant_id = "shop", .statuses = {kRefundRequestRejected}}, 2) ==
+          std::vector<std::string>{ids[3]});
+  REQUIRE(collect({.merchant_id = "shop", .statuses = {kRefundRequestRequested}}, 3) ==
+          std::vector<std::string>{ids[4], ids[2], ids[1], ids[0]});
+  const auto bob_list = collect({.user_id = "bob"}, 10);
+  REQUIRE(bob_list.size() == 1);
+  REQUIRE(collect({.merchant_id = "other-shop"}, 10) == bob_list);
+  REQUIRE(ReasonOf(f.core->ListRefundRequests({.user_id = "alice"}, 2, "garbage").status()) ==
+          "PAGE_TOKEN_INVALID");
+}
+
+TEST_CASE("pg: migration 0003 carries refund requests over and fixes wrongly closed ones") {
+  uwallet::testing::PgSchema schema{"payments", 4};
+  std::vector<pg::Migration> before;
+  for (const pg::Migration& m : Migrations()) {
+    if (m.version < 3) before.push_back(m);
+  }
+  REQUIRE(before.size() == Migrations().size() - 1);
+  UW_CHECK_OK(pg::Migrate(schema.pool(), schema.name(), before));
+  // A merchant payment P of 10000 with a linked refund of 1000 (succeeded) and one of 2000 (in
+  // flight); Q of 5000 refunded in full.
+  const std::string p = "00000000-0000-7000-8000-000000000001";
+  const std::string r1 = "00000000-0000-7000-8000-000000000002";
+  const std::string r2 = "00000000-0000-7000-8000-000000000003";
+  const std::string q = "00000000-0000-7000-8000-000000000004";
+  const std::string rq = "00000000-0000-7000-8000-000000000005";
+  auto payment = [&](const std::string& id, int kind, int status, int64_t amount, int64_t refunded,
+                     const std::string& original) {
+    const bool refund = kind == 5;
+    REQUIRE(schema.pool()
+                .Exec("INSERT INTO payments (payment_id, owner_user_id, idempotency_key, "
+                      "request_digest, kind, status, payer, payee, payer_user_id, payee_user_id, "
+                      "amount_minor, fee_minor, refunded_minor, currency, original_payment_id, "
+                      "created_at, updated_at) VALUES ($1::uuid, $2, $1, '', $3, $4, $5::jsonb, "
+                      "$6::jsonb, $7, $8, $9, 0, $10, 'CNY', $11::uuid, now(), now())",
+                      pg::P(id, refund ? "shop" : "alice", kind, status,
+                            refund ? R"({"k":2,"m":"shop"})" : R"({"k":1,"u":"alice"})",
+                            refund ? R"({"k":1,"u":"alice"})" : R"({"k":2,"m":"shop"})",
+                            refund ? "shop" : "alice", refund ? "alice" : "shop", amount, refunded,
+                            original.empty() ? pg::Param() : pg::Param(original)))
+                .ok());
+  };
+  payment(p, 2, 3, 10'000, 3'000, "");
+  payment(r1, 5, 3, 1'000, 0, p);
+  payment(r2, 5, 1, 2'000, 0, p);
+  payment(q, 2, 5, 5'000, 5'000, "");
+  payment(rq, 5, 3, 5'000, 0, q);
+  auto request = [&](const std::string& id, const std::string& on, int64_t amount, int status,
+                     const std::string& refund) {
+    REQUIRE(schema.pool()
+                .Exec("INSERT INTO refund_requests (refund_request_id, user_id, idempotency_key, "
+                      "payment_id, amount_minor, currency, status, refund_payment_id, "
+                      "created_at, decided_at) VALUES ($1::uuid, 'alice', $1, $2::uuid, $3, "
+                      "'CNY', $4, $5, now(), $6::timestamptz)",
+                      pg::P(id, on, amount, status, refund,
+                            status == 2 ? pg::Param("2026-12-01 00:00:00+00") : pg::Param()))
+                .ok());
+  };
+  const std::string wrongly_closed = "00000000-0000-7000-8000-0000000000a1";
+  const std::string in_flight = "00000000-0000-7000-8000-0000000000a2";
+  const std::string answered_in_full = "00000000-0000-7000-8000-0000000000a3";
+  const std::string waiting = "00000000-0000-7000-8000-0000000000a4";
+  request(wrongly_closed, p, 3'000, 2, r1);  // the bug: 1000 of 3000 marked REFUNDED
+  request(in_flight, p, 2'000, 1, r2);
+  request(answered_in_full, q, 1'000, 2, rq);
+  request(waiting, p, 500, 1, "");
+
+  UW_CHECK_OK(pg::Migrate(schema.pool(), schema.name(), Migrations()));
+  FakeClock clock{absl::FromUnixSeconds(1'800'000'000)};
+  UuidV7Generator ids{clock};
+  events::Outbox outbox{"payments", ids, clock};
+  PgPaymentStore store(schema.pool(), outbox, absl::UTCTimeZone());
+  auto get = [&](const std::string& id) {
+    auto got = store.GetRefundRequest(id);
+    REQUIRE(got.ok());
+    REQUIRE(got->has_value());
+    return **got;
+  };
+  RefundRequestRecord fixed = get(wrongly_closed);
+  REQUIRE(fixed.status == kRefundRequestPartiallyRefunded);
+  REQUIRE(fixed.refunded_minor == 1'000);
+  REQUIRE(fixed.decided_at == absl::InfinitePast());
+  REQUIRE(fixed.merchant_id == "shop");
+  RefundRequestRecord reserved = get(in_flight);
+  REQUIRE(reserved.status == kRefundRequestRequested);
+  REQUIRE(reserved.reserved_minor == 2'000);
+  REQUIRE(reserved.refund_payment_id.empty());
+  REQUIRE(get(answered_in_full).status == kRefundRequestRefunded);
+  REQUIRE(get(answered_in_full).refunded_minor == 1'000);
+  REQUIRE(get(waiting).status == kRefundRequestRequested);
+  REQUIRE(get(waiting).refunded_minor == 0);
+  // The refund in flight before the migration completes its request afterwards.
+  REQUIRE(store.CompleteRefund(r2, true, "", {"ledger-1"}, clock.Now()).ok());
+  reserved = get(in_flight);
+  REQUIRE(reserved.status == kRefundRequestRefunded);
+  REQUIRE(reserved.refunded_minor == 2'000);
+  REQUIRE(reserved.reserved_minor == 0);
+  REQUIRE(reserved.refund_payment_id == r2);
 }
 
 TEST_CASE("pg: the card table never holds a card number") {
