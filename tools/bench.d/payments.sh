@@ -9,6 +9,8 @@
 #       (register, verify, login, step-up → PIN, card, top-up).
 # Prints tps of both, their ratio (goal ≥ 0.6), p50/p99 of the payment path, errors by reason,
 # the argon2id PIN-check cost, and the CPU each process used during (b).
+# UW_BENCH_PG_STATEMENTS=1: PostgreSQL loads pg_stat_statements and the run ends with the
+# statements that took the most server time during (b), per service schema.
 # Self-contained: its own throw-away PostgreSQL (fsync on) and Redis and the whole suite on free
 # ports (tools/lib/suite.sh), stopped at exit. Does not need tools/up. Asserts nothing.
 source "$UW_ROOT/tools/lib/suite.sh"
@@ -26,6 +28,9 @@ bench_payments() {
   local seconds="${UW_BENCH_SECONDS:-10}" clients="${UW_BENCH_CLIENTS:-64}"
   local users="${UW_BENCH_USERS:-256}" accounts="${UW_BENCH_ACCOUNTS:-100000}"
   command -v pgbench >/dev/null || uw_die "pgbench is missing (Debian: postgresql-client)"
+  if [ -n "${UW_BENCH_PG_STATEMENTS:-}" ]; then
+    export UW_PG_EXTRA_OPTS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+  fi
   if [ ! -f "$UW_BUILD_DIR/build.ninja" ]; then
     cmake -S "$UW_ROOT" -B "$UW_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   fi
@@ -137,6 +142,9 @@ PostgreSQL $("${psql[@]}" -Atc 'SHOW server_version' | cut -d' ' -f1)"
   uw_say "Transfer through the gateway, $clients clients, ${seconds}s (+5s warm-up)"
   local fallbacks_before
   fallbacks_before=$(grep -c "risk check unavailable" "$RUN/logs/payments.log" || true)
+  if [ -n "${UW_BENCH_PG_STATEMENTS:-}" ]; then
+    "${psql[@]}" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
+  fi
   cpu_ticks >"$RUN/cpu-before"
   local started_ns ended_ns
   started_ns=$(date +%s%N)
@@ -211,6 +219,14 @@ PostgreSQL $("${psql[@]}" -Atc 'SHOW server_version' | cut -d' ' -f1)"
   echo "ceiling with argon2id PINs on this machine now: ${ceiling} transfers/s (one verification per transfer, all cores);" \
     "payments reached $(awk -v a="$l_tps" -v b="$ceiling" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }') of it"
   echo "after the run: ledger books $books; bench transfers in payments: $payments_rows (measured ok: $ok_count)"
+  if [ -n "${UW_BENCH_PG_STATEMENTS:-}" ]; then
+    echo
+    echo "statements by server time during the payment run (pg_stat_statements, top 15):"
+    "${psql[@]}" -P pager=off -c "SELECT round(total_exec_time::numeric, 0) AS total_ms, calls,
+        round((total_exec_time / greatest(calls, 1))::numeric, 3) AS ms_per_call, rows,
+        left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+      FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15"
+  fi
 }
 
 bench_payments_cleanup() {

@@ -81,7 +81,7 @@ uw_pg_start() {
       || { cat "$dir/initdb.log" >&2; uw_die "initdb failed"; }
   fi
   uw_as_pg_user "$UW_PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c shared_buffers=256MB -c fsync=${UW_PG_FSYNC:-on}" \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c shared_buffers=256MB -c fsync=${UW_PG_FSYNC:-on} ${UW_PG_EXTRA_OPTS:-}" \
     start >/dev/null || { tail -20 "$dir/postgres.log" >&2; uw_die "PostgreSQL did not start"; }
   local i
   for i in $(seq 1 50); do
