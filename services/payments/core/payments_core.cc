@@ -1018,26 +1018,40 @@ absl::StatusOr<Payment> PaymentsCore::GetAnyPayment(const std::string& payment_i
   return *payment;
 }
 
-absl::StatusOr<std::pair<std::vector<Payment>, std::string>> PaymentsCore::ListPayments(
-    PaymentQuery query, int page_size, const std::string& page_token) {
+namespace {
+
+// A keyset page: how many rows to ask the store for (one more than the page, to learn whether
+// another page follows), after checking the page size and the token's size (the store checks the
+// token's form: an id).
+absl::StatusOr<int> PageQueryLimit(int page_size, const std::string& page_token) {
   if (page_size < 0 || page_size > kPageSizeMax) {
     return Invalid("page_size", "page_size is 1..100");
   }
+  if (!page_token.empty() && !IsUuid(page_token) && page_token.size() > 64) {
+    return WithReason(absl::StatusCode::kInvalidArgument, "PAGE_TOKEN_INVALID",
+                      "page_token is not valid");
+  }
+  return (page_size == 0 ? kPageSizeDefault : page_size) + 1;
+}
+
+// Drops the extra row asked for by PageQueryLimit; returns the next page's token (empty: last).
+template <typename Row, typename IdOf>
+std::string TrimToPage(std::vector<Row>& rows, int limit, IdOf id_of) {
+  if (static_cast<int>(rows.size()) < limit) return "";
+  rows.pop_back();
+  return id_of(rows.back());
+}
+
+}  // namespace
+
+absl::StatusOr<std::pair<std::vector<Payment>, std::string>> PaymentsCore::ListPayments(
+    PaymentQuery query, int page_size, const std::string& page_token) {
+  UW_ASSIGN_OR_RETURN(query.limit, PageQueryLimit(page_size, page_token));
   if (query.user_id.empty()) return Invalid("user_id", "user_id is required");
-  query.limit = (page_size == 0 ? kPageSizeDefault : page_size) + 1;
-  if (!page_token.empty()) {
-    if (!IsUuid(page_token) && page_token.size() > 64) {
-      return WithReason(absl::StatusCode::kInvalidArgument, "PAGE_TOKEN_INVALID",
-                        "page_token is not valid");
-    }
-    query.after_payment_id = page_token;
-  }
+  query.after_payment_id = page_token;
   UW_ASSIGN_OR_RETURN(std::vector<Payment> payments, store_.ListPayments(query));
-  std::string next;
-  if (static_cast<int>(payments.size()) == query.limit) {
-    payments.pop_back();
-    next = payments.back().payment_id;
-  }
+  std::string next =
+      TrimToPage(payments, query.limit, [](const Payment& p) { return p.payment_id; });
   return std::make_pair(std::move(payments), next);
 }
 
@@ -1112,9 +1126,7 @@ absl::StatusOr<RefundRequestRecord> PaymentsCore::RejectRefundRequest(
 absl::StatusOr<std::pair<std::vector<RefundRequestRecord>, std::string>>
 PaymentsCore::ListRefundRequests(RefundRequestQuery query, int page_size,
                                  const std::string& page_token) {
-  if (page_size < 0 || page_size > kPageSizeMax) {
-    return Invalid("page_size", "page_size is 1..100");
-  }
+  UW_ASSIGN_OR_RETURN(query.limit, PageQueryLimit(page_size, page_token));
   if (query.user_id.empty() == query.merchant_id.empty()) {
     return Invalid("user_id", "either the customer or the merchant is required");
   }
@@ -1123,21 +1135,10 @@ PaymentsCore::ListRefundRequests(RefundRequestQuery query, int page_size,
       return Invalid("statuses", "unknown refund request status");
     }
   }
-  query.limit = (page_size == 0 ? kPageSizeDefault : page_size) + 1;
-  if (!page_token.empty()) {
-    // The store checks the token's form (a request id); here only its size is bounded.
-    if (!IsUuid(page_token) && page_token.size() > 64) {
-      return WithReason(absl::StatusCode::kInvalidArgument, "PAGE_TOKEN_INVALID",
-                        "page_token is not valid");
-    }
-    query.after_refund_request_id = page_token;
-  }
+  query.after_refund_request_id = page_token;
   UW_ASSIGN_OR_RETURN(std::vector<RefundRequestRecord> requests, store_.ListRefundRequests(query));
-  std::string next;
-  if (static_cast<int>(requests.size()) == query.limit) {
-    requests.pop_back();
-    next = requests.back().refund_request_id;
-  }
+  std::string next = TrimToPage(requests, query.limit,
+                                [](const RefundRequestRecord& r) { return r.refund_request_id; });
   return std::make_pair(std::move(requests), next);
 }
 
