@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/payments/core/errors.h"
 #include "services/payments/core/schedule.h"
 
@@ -983,11 +984,7 @@ absl::StatusOr<std::vector<RefundRequestRecord>> PgPaymentStore::ListRefundReque
     return WithReason(absl::StatusCode::kInvalidArgument, "PAGE_TOKEN_INVALID",
                       "page_token is not valid");
   }
-  std::string statuses = "{";
-  for (size_t i = 0; i < query.statuses.size(); ++i) {
-    absl::StrAppend(&statuses, i ? "," : "", query.statuses[i]);
-  }
-  statuses += "}";
+  const std::string statuses = absl::StrCat("{", absl::StrJoin(query.statuses, ","), "}");
   // One of the two owners is set (the core checks); each has its own index
   // (refund_requests_by_user / refund_requests_by_merchant).
   const char* owner = query.user_id.empty() ? "merchant_id = $1" : "user_id = $1";
