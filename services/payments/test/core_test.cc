@@ -977,6 +977,17 @@ TEST_CASE("a merchant rejects an open request, or the rest of a partly refunded 
     RequireReason(AnswerRefund(f, r, 500).status(), "INVALID_STATE");
     REQUIRE(f.core.GetAnyPayment(r.paid.payment_id)->refunded_minor == 1'500);
   }
+  SECTION("a rejection needs a reason the customer can read, of bounded size") {
+    RequireReason(f.core.RejectRefundRequest(f.shop, r.request.refund_request_id, "").status(),
+                  "INVALID_FIELD");
+    RequireReason(f.core
+                      .RejectRefundRequest(f.shop, r.request.refund_request_id,
+                                           std::string(kReasonBytesMax + 1, 'x'))
+                      .status(),
+                  "INVALID_FIELD");
+    RequireReason(f.core.RejectRefundRequest(f.shop, "", "no").status(), "INVALID_FIELD");
+    REQUIRE(RequestNow(f, r.request).status == kRefundRequestRequested);
+  }
   SECTION("not while a refund answering it is in flight") {
     f.ledger.fail_before = 1;  // the refund stays PENDING, its amount reserved on the request
     REQUIRE_FALSE(AnswerRefund(f, r, 1'000).ok());
