@@ -21,9 +21,9 @@ it_summary() {
   [ "$it_failed" -eq 0 ]
 }
 
-# A free TCP port on 127.0.0.1 (another process may take it before use: retry the start).
+# A free TCP port on 127.0.0.1, never one this test was given before (tools/lib/free_port.py).
 it_free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  python3 "$(dirname "${BASH_SOURCE[0]}")/../../tools/lib/free_port.py" "$$"
 }
 
 # it_stop PID: TERM, then KILL after 10 s.

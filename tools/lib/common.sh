@@ -10,9 +10,10 @@ uw_die() { printf '\033[1;31m[uwallet] %s\033[0m\n' "$*" >&2; exit 1; }
 
 source "$UW_ROOT/tools/lib/deps.sh"
 
-# A TCP port on 127.0.0.1 that nothing listens on now.
+# A TCP port on 127.0.0.1 that nothing listens on now and that this script has not handed out
+# before (see tools/lib/free_port.py: outside the ephemeral range, never the same one twice a run).
 uw_free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  python3 "$UW_ROOT/tools/lib/free_port.py" "$$"
 }
 
 uw_port_in_use() {
