@@ -122,6 +122,7 @@ const std::vector<std::string>& ConsumedEventTypes() {
       "payments.pin_failed",
       "payments.pin_locked",
       "payments.payment_held",
+      "payments.refund_request_rejected",
   };
   return *types;
 }
@@ -229,6 +230,27 @@ std::vector<Alert> AlertsFor(const RiskEvent& event, const AlertSettings& settin
     alert.payment_id = Str(payload, "payment_id");
     if (payload.contains("amount_minor")) alert.amount_minor = Int(payload, "amount_minor");
     alert.currency = Str(payload, "currency");
+    alerts.push_back(std::move(alert));
+  } else if (type == "payments.refund_request_rejected") {
+    // The customer hears the merchant's answer, and what they can still do about it.
+    const std::string currency = Str(payload, "currency");
+    const int64_t asked = Int(payload, "amount_minor");
+    const int64_t refunded = Int(payload, "refunded_minor");
+    Alert alert;
+    alert.user_id = user;
+    alert.category = AlertCategory::kTransaction;
+    alert.kind = AlertKind::kRefundRequestDeclined;
+    alert.severity = AlertSeverity::kInfo;
+    alert.title = "Refund request declined";
+    alert.body = absl::StrCat(
+        "The merchant declined your refund request of ", FormatMoney(asked, currency),
+        refunded > 0 ? absl::StrCat(" (", FormatMoney(refunded, currency), " of it was refunded)")
+                     : "",
+        ". Their reason: \"", Str(payload, "reason"),
+        "\". If you disagree, open a dispute on the payment.");
+    alert.payment_id = Str(payload, "payment_id");
+    alert.amount_minor = asked - refunded;
+    alert.currency = currency;
     alerts.push_back(std::move(alert));
   } else if (type == "ledger.transfer_posted") {
     if (!IsOutgoingPayment(payload)) return alerts;

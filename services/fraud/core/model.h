@@ -34,6 +34,7 @@ enum class AlertKind {
   kTwoFactorChanged = 7,
   kContactChanged = 8,
   kAccountFrozen = 9,
+  kRefundRequestDeclined = 10,
 };
 enum class AlertSeverity { kUnspecified = 0, kInfo = 1, kWarning = 2, kCritical = 3 };
 enum class CaseKind { kUnspecified = 0, kStolenAccount = 1, kPaymentReview = 2, kFlagged = 3 };

@@ -60,13 +60,14 @@ absl::Status FraudWorkers::Deliver(const Alert& alert) {
   // Live streams first (cheap, any replica), then the person's channels.
   absl::Status published = hub_.Publish(alert.user_id, alert.alert_id);
   if (!published.ok()) return published;
-  UW_RETURN_IF_ERROR(
-      notifier_.Send({.channel = notify::Channel::kPush,
-                      .destination = alert.user_id,
-                      .kind = alert.category == AlertCategory::kTransaction ? "transaction_alert"
-                                                                            : "security_alert",
-                      .subject = alert.title,
-                      .body = alert.body}));
+  // One template kind for every channel the alert goes out on.
+  const std::string kind =
+      alert.category == AlertCategory::kTransaction ? "transaction_alert" : "security_alert";
+  UW_RETURN_IF_ERROR(notifier_.Send({.channel = notify::Channel::kPush,
+                                     .destination = alert.user_id,
+                                     .kind = kind,
+                                     .subject = alert.title,
+                                     .body = alert.body}));
   absl::StatusOr<AlertSettings> settings = store_.GetAlertSettings(alert.user_id);
   if (!settings.ok() || settings->channels.empty()) return absl::OkStatus();
   bool sms = false, email = false;
@@ -84,14 +85,14 @@ absl::Status FraudWorkers::Deliver(const Alert& alert) {
   if (sms && !contacts->phone.empty()) {
     UW_RETURN_IF_ERROR(notifier_.Send({.channel = notify::Channel::kSms,
                                        .destination = contacts->phone,
-                                       .kind = "security_alert",
+                                       .kind = kind,
                                        .subject = alert.title,
                                        .body = alert.body}));
   }
   if (email && !contacts->email.empty()) {
     UW_RETURN_IF_ERROR(notifier_.Send({.channel = notify::Channel::kEmail,
                                        .destination = contacts->email,
-                                       .kind = "security_alert",
+                                       .kind = kind,
                                        .subject = alert.title,
                                        .body = alert.body}));
   }

@@ -1,4 +1,6 @@
 // Feature updates and alerts as pure functions over events.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -99,6 +101,45 @@ TEST_CASE("security events raise security alerts") {
   CHECK(one("auth.locked") == AlertKind::kAccountLocked);
   CHECK(one("payments.payment_held", R"({"payment_id":"p"})") == AlertKind::kRiskyPaymentHeld);
   CHECK(AlertsFor({"e", "auth.login_failed", "user-1", "{}", kAt}, settings).empty());
+}
+
+TEST_CASE("a declined refund request tells the customer the merchant's reason and what is left") {
+  AlertSettings settings;
+  settings.threshold_minor = 1'000'000;  // a payment-size threshold does not silence the answer
+  const std::string payload =
+      R"({"refund_request_id":"rr-1","payment_id":"pay-9","status":"REJECTED",)"
+      R"("amount_minor":1000,"refunded_minor":400,"currency":"CNY",)"
+      R"("customer_user_id":"user-1","merchant_user_id":"shop-1","reason":"the rest is fine"})";
+  std::vector<Alert> alerts =
+      AlertsFor({"e-7", "payments.refund_request_rejected", "user-1", payload, kAt}, settings);
+  REQUIRE(alerts.size() == 1);
+  const Alert& alert = alerts[0];
+  CHECK(alert.user_id == "user-1");  // the customer, not the merchant
+  CHECK(alert.kind == AlertKind::kRefundRequestDeclined);
+  CHECK(alert.category == AlertCategory::kTransaction);
+  CHECK(alert.payment_id == "pay-9");
+  CHECK(alert.amount_minor == 600);  // what was asked and not refunded
+  CHECK(alert.currency == "CNY");
+  CHECK(alert.source_event_id == "e-7");
+  CHECK(alert.body.find("10.00 CNY") != std::string::npos);
+  CHECK(alert.body.find("4.00 CNY of it was refunded") != std::string::npos);
+  CHECK(alert.body.find("\"the rest is fine\"") != std::string::npos);
+  // Nothing refunded: no "of it was refunded" clause.
+  const std::string none =
+      R"({"payment_id":"pay-9","amount_minor":500,"refunded_minor":0,"currency":"CNY",)"
+      R"("reason":"used item"})";
+  alerts = AlertsFor({"e-8", "payments.refund_request_rejected", "user-1", none, kAt}, settings);
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].body.find("refunded)") == std::string::npos);
+  CHECK(alerts[0].amount_minor == 500);
+  // The event is consumed (the alert is made) but changes no risk feature.
+  const std::vector<std::string>& types = ConsumedEventTypes();
+  CHECK(std::find(types.begin(), types.end(), "payments.refund_request_rejected") != types.end());
+  Features features;
+  auto changed =
+      ApplyEvent({"e-7", "payments.refund_request_rejected", "user-1", payload, kAt}, &features);
+  REQUIRE(changed.ok());
+  CHECK_FALSE(*changed);
 }
 
 TEST_CASE("a review decision raises a risky-payment-held alert, allow raises none") {

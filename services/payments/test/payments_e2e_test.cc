@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -19,6 +20,7 @@
 #include "uwallet/common/clock.h"
 #include "uwallet/common/status.h"
 #include "uwallet/devtools/v1/devtools.grpc.pb.h"
+#include "uwallet/fraud/v1/fraud.grpc.pb.h"
 #include "uwallet/grpcutil/identity.h"
 #include "uwallet/grpcutil/status.h"
 #include "uwallet/ledger/v1/ledger.grpc.pb.h"
@@ -31,6 +33,7 @@ namespace auth_pb = ::uwallet::auth::v1;
 namespace ledger_pb = ::uwallet::ledger::v1;
 namespace pay_pb = ::uwallet::payments::v1;
 namespace dev_pb = ::uwallet::devtools::v1;
+namespace fraud_pb = ::uwallet::fraud::v1;
 
 constexpr char kPassword[] = "e2e payments password 7!";
 constexpr char kPin[] = "246813";
@@ -94,6 +97,8 @@ class Suite {
     ledger_admin = ledger_pb::LedgerAdminService::NewStub(ledger_channel);
     payments = pay_pb::PaymentsService::NewStub(payments_channel);
     merchant = pay_pb::MerchantService::NewStub(payments_channel);
+    fraud = fraud_pb::FraudService::NewStub(
+        grpc::CreateChannel(env_.at("UWALLET_FRAUD_ADDR"), grpc::InsecureChannelCredentials()));
     ip_ = absl::StrCat("203.0.113.", 1 + std::random_device{}() % 250);
     run_ = absl::StrCat(std::random_device{}());
   }
@@ -224,6 +229,7 @@ class Suite {
   std::unique_ptr<ledger_pb::LedgerAdminService::Stub> ledger_admin;
   std::unique_ptr<pay_pb::PaymentsService::Stub> payments;
   std::unique_ptr<pay_pb::MerchantService::Stub> merchant;
+  std::unique_ptr<fraud_pb::FraudService::Stub> fraud;
 
  private:
   std::map<std::string, std::string> env_;
@@ -398,6 +404,25 @@ TEST_CASE("e2e: register, top up, pay a person and a merchant, refund, withdraw;
   REQUIRE(mine.refund_requests(0).refund_request_id() ==
           asked.refund_request().refund_request_id());
   REQUIRE(mine.refund_requests(0).status() == pay_pb::REFUND_REQUEST_STATUS_REFUNDED);
+
+  // The answer reaches Alice as a transaction alert (payments' outbox → the event stream →
+  // fraud's consumer): the merchant's reason and the ¥6.00 not refunded, on the payment.
+  std::optional<fraud_pb::Alert> declined;
+  for (int attempt = 0; attempt < 300 && !declined; ++attempt) {
+    fraud_pb::ListMyAlertsRequest alerts_request;
+    alerts_request.set_category(fraud_pb::ALERT_CATEGORY_TRANSACTION);
+    alerts_request.set_page_size(100);
+    fraud_pb::ListMyAlertsResponse alerts;
+    REQUIRE_OK(suite.fraud->ListMyAlerts(suite.As(alice).get(), alerts_request, &alerts));
+    for (const fraud_pb::Alert& alert : alerts.alerts()) {
+      if (alert.kind() == fraud_pb::ALERT_KIND_REFUND_REQUEST_DECLINED) declined = alert;
+    }
+    if (!declined) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(declined.has_value());
+  CHECK(declined->payment_id() == paid.payment().payment_id());
+  CHECK(declined->amount().amount_minor() == 600);
+  CHECK(declined->body().find("the rest of the box is fine") != std::string::npos);
   REQUIRE(mine.next_page_token().empty());
   // The shop's list (no filter) holds both; its open list is empty now.
   pay_pb::MerchantServiceListRefundRequestsResponse all_list;
