@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -92,6 +93,34 @@ std::vector<SeenItem> SeenFromJson(const json& object, const char* name) {
   return out;
 }
 
+// "Your transfer", "Your top-up", ... from the payments event's kind.
+std::string PaymentNoun(const std::string& kind) {
+  if (kind == "transfer") return "Your transfer";
+  if (kind == "top_up") return "Your top-up";
+  if (kind == "withdrawal") return "Your withdrawal";
+  if (kind == "refund") return "Your refund";
+  if (kind == "reversal") return "A reversal";
+  return "Your payment";
+}
+
+// A payments failure reason (services/payments/README.md) as the end of a sentence.
+std::string FailureInWords(const std::string& reason) {
+  static const auto* words = new std::map<std::string, std::string>{
+      {"INSUFFICIENT_FUNDS", "there was not enough money in your wallet for the amount and fee"},
+      {"LIMIT_EXCEEDED", "it was over your payment limit"},
+      {"ACCOUNT_FROZEN", "your account is frozen; contact support"},
+      {"CARD_DECLINED", "your bank declined it; try another card"},
+      {"BANK_UNAVAILABLE", "your bank did not answer; try again later"},
+      {"PAYEE_NOT_FOUND", "the payee could not be found"},
+      {"MERCHANT_NOT_FOUND", "the merchant could not be found"},
+      {"QR_CODE_EXPIRED", "the payment code had expired or was already paid"},
+  };
+  auto it = words->find(reason);
+  if (it != words->end()) return it->second;
+  return reason.empty() ? std::string("it could not be completed")
+                        : absl::StrCat("it could not be completed (", reason, ")");
+}
+
 Alert Security(const std::string& user_id, AlertKind kind, AlertSeverity severity,
                std::string title, std::string body) {
   Alert alert;
@@ -123,6 +152,8 @@ const std::vector<std::string>& ConsumedEventTypes() {
       "payments.pin_locked",
       "payments.payment_held",
       "payments.refund_request_rejected",
+      "payments.payment_failed",
+      "payments.refunded",
   };
   return *types;
 }
@@ -137,6 +168,10 @@ std::string UserOf(const RiskEvent& event) {
   if (event.type == "ledger.transfer_posted") {
     const json payload = Parse(event);
     return IsOutgoingPayment(payload) ? Str(payload, "debit_owner_id") : "";
+  }
+  if (event.type == "payments.refunded") {
+    // The refund is the merchant's (or staff's) payment; the alert is for whoever gets the money.
+    return Str(Parse(event), "payee_user_id");
   }
   if (event.type.rfind("payments.", 0) == 0) {
     const json payload = Parse(event);
@@ -230,6 +265,41 @@ std::vector<Alert> AlertsFor(const RiskEvent& event, const AlertSettings& settin
     alert.payment_id = Str(payload, "payment_id");
     if (payload.contains("amount_minor")) alert.amount_minor = Int(payload, "amount_minor");
     alert.currency = Str(payload, "currency");
+    alerts.push_back(std::move(alert));
+  } else if (type == "payments.payment_failed") {
+    const std::string reason = Str(payload, "failure_reason");
+    // A risk decline already raised its own "Payment declined" alert (AlertsForDecision).
+    if (reason == "RISK_DECLINED") return alerts;
+    const std::string kind = Str(payload, "kind");
+    const std::string currency = Str(payload, "currency");
+    Alert alert;
+    alert.user_id = user;
+    alert.category = AlertCategory::kTransaction;
+    alert.kind = AlertKind::kPaymentFailed;
+    alert.severity = AlertSeverity::kWarning;
+    alert.title = "Payment not completed";
+    alert.body =
+        absl::StrCat(PaymentNoun(kind), " of ", FormatMoney(Int(payload, "amount_minor"), currency),
+                     " did not go through: ", FailureInWords(reason), ". ",
+                     kind == "top_up" ? "Nothing was charged." : "Nothing left your wallet.");
+    alert.payment_id = Str(payload, "payment_id");
+    alert.amount_minor = Int(payload, "amount_minor");
+    alert.currency = currency;
+    alerts.push_back(std::move(alert));
+  } else if (type == "payments.refunded") {
+    const std::string currency = Str(payload, "currency");
+    const int64_t amount = Int(payload, "amount_minor");
+    Alert alert;
+    alert.user_id = user;
+    alert.category = AlertCategory::kTransaction;
+    alert.kind = AlertKind::kRefundReceived;
+    alert.severity = AlertSeverity::kInfo;
+    alert.title = "Refund received";
+    alert.body = absl::StrCat(FormatMoney(amount, currency), " was refunded to your wallet.");
+    std::string original = Str(payload, "original_payment_id");
+    alert.payment_id = original.empty() ? Str(payload, "payment_id") : std::move(original);
+    alert.amount_minor = amount;
+    alert.currency = currency;
     alerts.push_back(std::move(alert));
   } else if (type == "payments.refund_request_rejected") {
     // The customer hears the merchant's answer, and what they can still do about it.

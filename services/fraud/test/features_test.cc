@@ -142,6 +142,60 @@ TEST_CASE("a declined refund request tells the customer the merchant's reason an
   CHECK_FALSE(*changed);
 }
 
+TEST_CASE("a payment that did not go through tells its payer why, in words") {
+  AlertSettings settings;
+  settings.threshold_minor = 1'000'000;  // failures are told whatever the payment-size threshold
+  auto failed = [&](const std::string& kind, const std::string& reason) {
+    const std::string payload = absl::StrCat(
+        R"({"payment_id":"pay-3","kind":")", kind, R"(","status":"FAILED","amount_minor":2550,)",
+        R"("currency":"CNY","payer_user_id":"user-1","payee_user_id":"user-2",)",
+        R"("failure_reason":")", reason, R"("})");
+    return AlertsFor({"e-3", "payments.payment_failed", "user-1", payload, kAt}, settings);
+  };
+  std::vector<Alert> alerts = failed("transfer", "INSUFFICIENT_FUNDS");
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].user_id == "user-1");  // the payer (the event's subject), not the payee
+  CHECK(alerts[0].kind == AlertKind::kPaymentFailed);
+  CHECK(alerts[0].category == AlertCategory::kTransaction);
+  CHECK(alerts[0].payment_id == "pay-3");
+  CHECK(alerts[0].amount_minor == 2'550);
+  CHECK(alerts[0].body ==
+        "Your transfer of 25.50 CNY did not go through: there was not enough money in your "
+        "wallet for the amount and fee. Nothing left your wallet.");
+  alerts = failed("top_up", "CARD_DECLINED");
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].body.find("Your top-up") == 0);
+  CHECK(alerts[0].body.find("your bank declined it") != std::string::npos);
+  CHECK(alerts[0].body.find("Nothing was charged.") != std::string::npos);
+  // A reason without words still names itself.
+  alerts = failed("withdrawal", "SOMETHING_NEW");
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].body.find("(SOMETHING_NEW)") != std::string::npos);
+  // A risk decline has its own alert from the decision: no second one.
+  CHECK(failed("merchant", "RISK_DECLINED").empty());
+}
+
+TEST_CASE("a refund tells the person who gets the money, about their original payment") {
+  AlertSettings settings;
+  const std::string payload =
+      R"({"payment_id":"refund-1","kind":"refund","status":"SUCCEEDED","amount_minor":500,)"
+      R"("currency":"CNY","payer_user_id":"shop-1","payee_user_id":"user-1",)"
+      R"("original_payment_id":"pay-1"})";
+  // The event's subject is the merchant who refunded; the alert goes to the payee.
+  const RiskEvent event{"e-4", "payments.refunded", "shop-1", payload, kAt};
+  CHECK(UserOf(event) == "user-1");
+  std::vector<Alert> alerts = AlertsFor(event, settings);
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].user_id == "user-1");
+  CHECK(alerts[0].kind == AlertKind::kRefundReceived);
+  CHECK(alerts[0].payment_id == "pay-1");
+  CHECK(alerts[0].amount_minor == 500);
+  CHECK(alerts[0].body == "5.00 CNY was refunded to your wallet.");
+  // A refund to no user (none today) alerts nobody.
+  CHECK(AlertsFor({"e-5", "payments.refunded", "shop-1", R"({"amount_minor":1})", kAt}, settings)
+            .empty());
+}
+
 TEST_CASE("a review decision raises a risky-payment-held alert, allow raises none") {
   AssessInput in{
       .user_id = "user-1", .amount_minor = 5'000, .currency = "CNY", .reference_id = "pay-1"};

@@ -299,6 +299,13 @@ TEST_CASE("e2e: register, top up, pay a person and a merchant, refund, withdraw;
   grpc::Status wrong = suite.payments->Transfer(suite.As(alice).get(), transfer, &refused);
   REQUIRE(ReasonOf(grpcutil::FromGrpcStatus(wrong)) == "WRONG_PIN");
 
+  // More than Alice has: refused with the reason (and told to her as an alert, checked below).
+  transfer.set_idempotency_key("too-much");
+  transfer.set_pin(kPin);
+  SetMoney(transfer.mutable_amount(), 90'000);
+  grpc::Status too_much = suite.payments->Transfer(suite.As(alice).get(), transfer, &refused);
+  REQUIRE(ReasonOf(grpcutil::FromGrpcStatus(too_much)) == "INSUFFICIENT_FUNDS");
+
   // Alice pays the shop with its QR code; the shop refunds part of it.
   pay_pb::CreatePaymentCodeRequest code_request;
   SetMoney(code_request.mutable_amount(), 2'000);
@@ -405,24 +412,36 @@ TEST_CASE("e2e: register, top up, pay a person and a merchant, refund, withdraw;
           asked.refund_request().refund_request_id());
   REQUIRE(mine.refund_requests(0).status() == pay_pb::REFUND_REQUEST_STATUS_REFUNDED);
 
-  // The answer reaches Alice as a transaction alert (payments' outbox → the event stream →
-  // fraud's consumer): the merchant's reason and the ¥6.00 not refunded, on the payment.
-  std::optional<fraud_pb::Alert> declined;
-  for (int attempt = 0; attempt < 300 && !declined; ++attempt) {
-    fraud_pb::ListMyAlertsRequest alerts_request;
-    alerts_request.set_category(fraud_pb::ALERT_CATEGORY_TRANSACTION);
-    alerts_request.set_page_size(100);
-    fraud_pb::ListMyAlertsResponse alerts;
-    REQUIRE_OK(suite.fraud->ListMyAlerts(suite.As(alice).get(), alerts_request, &alerts));
-    for (const fraud_pb::Alert& alert : alerts.alerts()) {
-      if (alert.kind() == fraud_pb::ALERT_KIND_REFUND_REQUEST_DECLINED) declined = alert;
+  // What happened reaches Alice as transaction alerts (payments' outbox → the event stream →
+  // fraud's consumer): the refund she received, the transfer that did not go through, and the
+  // shop's answer with its reason and the ¥6.00 not refunded.
+  auto alert_of = [&](const Person& person, fraud_pb::AlertKind kind) {
+    std::optional<fraud_pb::Alert> found;
+    for (int attempt = 0; attempt < 300 && !found; ++attempt) {
+      fraud_pb::ListMyAlertsRequest alerts_request;
+      alerts_request.set_category(fraud_pb::ALERT_CATEGORY_TRANSACTION);
+      alerts_request.set_page_size(100);
+      fraud_pb::ListMyAlertsResponse alerts;
+      REQUIRE_OK(suite.fraud->ListMyAlerts(suite.As(person).get(), alerts_request, &alerts));
+      for (const fraud_pb::Alert& alert : alerts.alerts()) {
+        if (alert.kind() == kind) found = alert;
+      }
+      if (!found) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    if (!declined) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  REQUIRE(declined.has_value());
-  CHECK(declined->payment_id() == paid.payment().payment_id());
-  CHECK(declined->amount().amount_minor() == 600);
-  CHECK(declined->body().find("the rest of the box is fine") != std::string::npos);
+    REQUIRE(found.has_value());
+    return *found;
+  };
+  const fraud_pb::Alert refund_alert = alert_of(alice, fraud_pb::ALERT_KIND_REFUND_RECEIVED);
+  CHECK(refund_alert.payment_id() == paid.payment().payment_id());
+  CHECK(
+      (refund_alert.amount().amount_minor() == 500 || refund_alert.amount().amount_minor() == 400));
+  const fraud_pb::Alert failed_alert = alert_of(alice, fraud_pb::ALERT_KIND_PAYMENT_FAILED);
+  CHECK(failed_alert.amount().amount_minor() == 90'000);
+  CHECK(failed_alert.body().find("not enough money") != std::string::npos);
+  const fraud_pb::Alert declined = alert_of(alice, fraud_pb::ALERT_KIND_REFUND_REQUEST_DECLINED);
+  CHECK(declined.payment_id() == paid.payment().payment_id());
+  CHECK(declined.amount().amount_minor() == 600);
+  CHECK(declined.body().find("the rest of the box is fine") != std::string::npos);
   REQUIRE(mine.next_page_token().empty());
   // The shop's list (no filter) holds both; its open list is empty now.
   pay_pb::MerchantServiceListRefundRequestsResponse all_list;
