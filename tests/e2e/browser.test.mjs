@@ -6,7 +6,13 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
 import { createHmac } from "node:crypto";
 import { join, resolve } from "node:path";
-import { suiteEnv, uniqueEmail } from "./lib.mjs";
+import {
+  suiteEnv, uniqueEmail, transports, bearer, latestCode, createClient, signInCompletingChallenge, retryRateLimited,
+} from "./lib.mjs";
+import { AuthService, AuthAdminService, CodePurpose, StepUpAction } from "./gen/uwallet/auth/v1/auth_pb.js";
+import { Role } from "./gen/uwallet/common/v1/common_pb.js";
+import { DevMailboxService } from "./gen/uwallet/devtools/v1/devtools_pb.js";
+import { MerchantService, PaymentsService } from "./gen/uwallet/payments/v1/payments_pb.js";
 
 const env = suiteEnv();
 if (!env) {
@@ -912,5 +918,113 @@ test("step-up: a payer with two-step verification sets the PIN and confirms a ch
   } finally {
     await a.context.close();
     await b.context.close();
+  }
+});
+
+// Signs a browser in with a password from DEVICE (the id the account already used through the API,
+// so auth sees a known device and asks for no second factor) and waits for HASH.
+async function signInAs(page, identifier, password, device, hash) {
+  await page.goto(`${BASE}#/signin`);
+  await page.evaluate((d) => localStorage.setItem("uwallet.device", d), device);
+  await page.fill('input[name="identifier"]', identifier);
+  await page.fill('input[name="password"]', password);
+  await page.locator('form[data-testid="signin-form"] button[type="submit"]').click();
+  await finishSignIn(page, hash);
+}
+
+test("refund requests: a customer asks from the payment's page, the merchant refunds part and declines the rest, the customer sees the answer and the alert", { skip: !env.UWALLET_BOOTSTRAP_ADMIN && "no UWALLET_BOOTSTRAP_ADMIN in the suite env", timeout: 240000 }, async () => {
+  // Set up through the API (the money pages have their own test): a merchant account made by the
+  // admin, a customer with money and a PIN who pays the merchant ¥20.00 by its payment code.
+  const grpc = transports(env).grpc;
+  const auth = createClient(AuthService, grpc);
+  const mailbox = createClient(DevMailboxService, grpc);
+  const payments = createClient(PaymentsService, grpc);
+  const merchantApi = createClient(MerchantService, grpc);
+  const device = { deviceId: `web-refunds-${Date.now()}`, name: "node" };
+  const [adminEmail, ...rest] = env.UWALLET_BOOTSTRAP_ADMIN.split(":");
+  const admin = await signInCompletingChallenge(auth, mailbox, { identifier: adminEmail, password: rest.join(":"), device: { deviceId: "node-support", name: "node" } });
+  const shopEmail = uniqueEmail("web-shop");
+  await createClient(AuthAdminService, grpc).createStaffAccount(
+    { email: shopEmail, displayName: "Tea House", roles: [Role.MERCHANT], initialPassword: PASSWORD }, bearer(admin.token));
+  const shop = await signInCompletingChallenge(auth, mailbox, { identifier: shopEmail, password: PASSWORD, device });
+
+  const email = uniqueEmail("web-refund-customer");
+  await auth.register({ contact: { case: "email", value: email }, password: PASSWORD, displayName: "Refund Customer" });
+  await auth.verifyContact({ destination: email, code: await latestCode(mailbox, email) });
+  let token = (await signInCompletingChallenge(auth, mailbox, { identifier: email, password: PASSWORD, device })).token;
+  // The PIN's step-up code: the sign-up code went out less than a minute ago.
+  await retryRateLimited(() => auth.sendCode({ destination: email, purpose: CodePurpose.STEP_UP }, bearer(token)));
+  const stepUp = await auth.stepUp({ proof: { case: "code", value: await latestCode(mailbox, email) }, action: StepUpAction.SET_PAYMENT_PIN }, bearer(token));
+  if (stepUp.session?.token) token = stepUp.session.token;
+  await payments.setPaymentPin({ pin: "246810", stepUpToken: stepUp.stepUpToken }, bearer(token));
+  const { card: bankCard } = await payments.addBankCard({ cardNumber: "4111111111111111", holderName: "REFUND CUSTOMER", expiryMonth: 12, expiryYear: 2035 }, bearer(token));
+  const cny = (minor) => ({ amountMinor: minor, currency: "CNY" });
+  await payments.topUp({ idempotencyKey: `${device.deviceId}-topup`, bankCardId: bankCard.cardId, amount: cny(5000n) }, bearer(token));
+  const code = await merchantApi.createPaymentCode({ amount: cny(2000n), orderRef: "tea-42" }, bearer(shop.token));
+  const paid = await payments.payMerchant({ idempotencyKey: `${device.deviceId}-pay`, merchant: { case: "qrPayload", value: code.qrPayload }, pin: "246810" }, bearer(token));
+  assert.equal(paid.payment.amount.amountMinor, 2000n);
+
+  const c = await newPage("en");
+  const m = await newPage("en");
+  try {
+    // The customer opens the payment from the history and asks for ¥8.00 back.
+    await signInAs(c.page, email, PASSWORD, device.deviceId, "#/home");
+    await c.page.goto(`${BASE}#/history?dir=out`);
+    await c.page.locator('[data-testid="history"] .tx a').first().click();
+    await waitForHash(c.page, "#/tx/");
+    const txHash = await c.page.evaluate(() => location.hash);
+    const form = c.page.locator('form[data-testid="refund-request-form"]');
+    await form.waitFor().catch(async () => { throw new Error(`no refund request form: ${await statusText(c.page)}`); });
+    // A bad amount is a sentence, and nothing is sent.
+    await form.locator('input[name="refundRequestAmount"]').fill("-3");
+    await form.locator('textarea[name="refundRequestReason"]').fill("Two of the four cups arrived broken.");
+    await form.locator('button[type="submit"]').click();
+    await c.page.locator('[data-testid="refund-request-form-status"].error').waitFor();
+    assert.equal(await c.page.locator('[data-testid="refund-requests"] .refund-request').count(), 0);
+    await form.locator('input[name="refundRequestAmount"]').fill("8.00");
+    await form.locator('button[type="submit"]').click();
+    await c.page.locator('[data-testid="refund-request-form-status"].ok').waitFor().catch(async () => { throw new Error(`not sent: ${await statusText(c.page)}`); });
+    await c.page.locator('[data-testid="refund-requests"] .refund-request').first().waitFor();
+    assert.equal(await c.page.locator('[data-testid="refund-request-status"]').first().innerText(), "Waiting for the merchant");
+    await shot(c.page, "refund-request-en");
+
+    // The merchant signs in to its refund requests, refunds ¥3.00 of the ¥8.00, then declines the rest.
+    await signInAs(m.page, shopEmail, PASSWORD, device.deviceId, "#/refunds");
+    const item = m.page.locator('[data-testid="open-refund-requests"] .refund-request').first();
+    await item.waitFor().catch(async () => { throw new Error(`no open request: ${await statusText(m.page)}`); });
+    assert.match(await item.innerText(), /Two of the four cups arrived broken\./);
+    assert.equal(await item.locator('input[name="answerAmount"]').inputValue(), "8.00", "the amount defaults to what is asked");
+    await shot(m.page, "merchant-refunds-en");
+    await item.locator('input[name="answerAmount"]').fill("3.00");
+    await item.locator('[data-testid="refund-request-refund"]').click();
+    await m.page.locator('[data-testid="merchant-refunds-status"].ok').waitFor().catch(async () => { throw new Error(`not refunded: ${await statusText(m.page)}`); });
+    assert.equal(await m.page.locator('[data-testid="merchant-refunds-status"]').innerText(), "Refunded ¥3.00.");
+    const partly = m.page.locator('[data-testid="open-refund-requests"] .refund-request').first();
+    await m.page.waitForFunction(() => document.querySelector('[data-testid="open-refund-requests"] [data-testid="refund-request-status"]')?.textContent === "Partly refunded");
+    assert.equal(await partly.locator('input[name="answerAmount"]').inputValue(), "5.00", "what is left of the request");
+    await partly.locator('textarea[name="declineReason"]').fill("The other two cups were fine when they left us.");
+    await partly.locator('[data-testid="refund-request-decline"]').click();
+    await m.page.waitForFunction(() => document.querySelector('[data-testid="decided-refund-requests"] [data-testid="refund-request-status"]')?.textContent === "Declined by the merchant");
+    assert.equal(await m.page.locator('[data-testid="open-refund-requests"] .refund-request').count(), 0);
+
+    // The customer sees the answer on the payment's page and as an alert.
+    await c.page.goto(`${BASE}${txHash}`);
+    await c.page.reload();
+    await c.page.locator('[data-testid="refund-requests"] .refund-request').first().waitFor();
+    assert.equal(await c.page.locator('[data-testid="refund-request-status"]').first().innerText(), "Declined by the merchant");
+    assert.equal(await c.page.locator('[data-testid="refund-request-answer"]').first().innerText(), "The other two cups were fine when they left us.");
+    assert.match(await c.page.locator('[data-testid="refund-requests"]').innerText(), /¥3\.00/);
+    await shot(c.page, "refund-request-declined-en");
+    // The alerts page is live (WatchAlerts): the answer arrives while it is open, if not before.
+    await c.page.goto(`${BASE}#/alerts`);
+    await c.page.waitForFunction(() => document.querySelector('[data-testid="alerts"]')?.textContent.includes("Refund request declined"), null, { timeout: 30000 })
+      .catch(async () => { throw new Error(`no alert: ${await c.page.locator('[data-testid="alerts"]').innerText()}`); });
+    const alerts = await c.page.locator('[data-testid="alerts"]').innerText();
+    assert.match(alerts, /The other two cups were fine when they left us\./);
+    assert.match(alerts, /Refund received/);
+    assert.deepEqual([...c.problems, ...m.problems].filter((p) => !p.includes("Failed to load resource")), []);
+  } finally {
+    await c.context.close();
+    await m.context.close();
   }
 });

@@ -7,7 +7,7 @@ import { DevMailboxService } from "./gen/uwallet/devtools/v1/devtools_pb";
 import { FraudAnalystService, FraudService } from "./gen/uwallet/fraud/v1/fraud_pb";
 import { GatewayService } from "./gen/uwallet/gateway/v1/gateway_pb";
 import { LedgerService } from "./gen/uwallet/ledger/v1/ledger_pb";
-import { PaymentsService } from "./gen/uwallet/payments/v1/payments_pb";
+import { MerchantService, PaymentsService } from "./gen/uwallet/payments/v1/payments_pb";
 import { SupportAgentService, SupportService } from "./gen/uwallet/support/v1/support_pb";
 import { Platform, Role } from "./gen/uwallet/common/v1/common_pb";
 
@@ -76,6 +76,7 @@ export const api = {
   gateway: createClient(GatewayService, transport),
   ledger: createClient(LedgerService, transport),
   payments: createClient(PaymentsService, transport),
+  merchant: createClient(MerchantService, transport),
   support: createClient(SupportService, transport),
   agent: createClient(SupportAgentService, transport),
 };
@@ -93,6 +94,9 @@ export async function devMailboxCode(destination: string): Promise<string> {
 // Where a signed-in person starts: customers at home, agents and admins at the desk, analysts at
 // the risk cases.
 export function startPage(s: SessionState | null): string {
-  if (!isStaff(s)) return "home";
+  if (!isStaff(s)) {
+    const merchantOnly = !!s && s.roles.includes(Role.MERCHANT) && !s.roles.includes(Role.CUSTOMER);
+    return merchantOnly ? "refunds" : "home";
+  }
   return s!.roles.some((r) => r === Role.AGENT || r === Role.ADMIN) ? "desk" : "risk";
 }

@@ -13,6 +13,7 @@ import { deskPage, deskTicketPage, customerPage } from "./pages/staff";
 import { cardsPage, txPage } from "./pages/money";
 import { knowledgePage } from "./pages/knowledge";
 import { statsPage } from "./pages/stats";
+import { merchantRefundsPage } from "./pages/refunds";
 import { riskPage, riskCasePage, rulesPage } from "./pages/risk";
 
 interface Route {
@@ -49,6 +50,7 @@ const routes: Record<string, Route> = {
   risk: { page: riskPage, auth: "staff" },
   "risk-case": { page: riskCasePage, auth: "staff" },
   rules: { page: rulesPage, auth: "staff" },
+  refunds: { page: merchantRefundsPage, auth: "user" },
 };
 
 const app = document.getElementById("app")!;
@@ -61,7 +63,11 @@ function navItems(): Array<[string, Key]> {
     ["/home", "home"], ["/topup", "topUp"], ["/transfer", "transfer"], ["/pay", "payQr"], ["/withdraw", "withdraw"], ["/history", "history"], ["/cards", "cards"],
     ["/help", "help"], ["/tickets", "tickets"], ["/alerts", "alerts"], ["/sessions", "sessions"], ["/security", "twoFactor"], ["/stolen", "stolen"],
   ];
-  if (!isStaff(s)) return items;
+  // Merchants answer their customers' refund requests; a merchant-only account has no wallet pages.
+  const merchant: Array<[string, Key]> = s.roles.includes(Role.MERCHANT) ? [["/refunds", "refundRequests"]] : [];
+  if (!isStaff(s)) {
+    return merchant.length && !s.roles.includes(Role.CUSTOMER) ? [...merchant, ["/help", "help"]] : [...merchant, ...items];
+  }
   // Staff pages by role: agents (and admins) the desk, knowledge and stats; analysts (and admins)
   // risk cases and rules. Staff accounts (no customer role) have no wallet.
   const staff: Array<[string, Key]> = [];
@@ -69,8 +75,8 @@ function navItems(): Array<[string, Key]> {
   const analyst = s.roles.includes(Role.ANALYST) || s.roles.includes(Role.ADMIN);
   if (agent) staff.push(["/desk", "desk"], ["/knowledge", "knowledge"], ["/stats", "stats"]);
   if (analyst) staff.push(["/risk", "risk"], ["/rules", "rules"]);
-  if (!s.roles.includes(Role.CUSTOMER)) return [...staff, ["/help", "help"]];
-  return [...staff, ...items];
+  if (!s.roles.includes(Role.CUSTOMER)) return [...staff, ...merchant, ["/help", "help"]];
+  return [...staff, ...merchant, ...items];
 }
 
 function layout(active: string): HTMLElement {

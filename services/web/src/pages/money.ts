@@ -1,13 +1,15 @@
 // Bank cards (list / add / remove) and a transaction's detail page, from which its payment can be
-// disputed with evidence (images or PDFs uploaded as attachment bytes).
+// disputed with evidence (images or PDFs uploaded as attachment bytes) and, for a merchant
+// payment, refunded on request (pages/refunds.ts).
 import { h, select, statusLine, textarea } from "../dom";
 import { t, tk } from "../i18n";
-import { api, idempotencyKey } from "../api";
+import { api, idempotencyKey, session } from "../api";
 import { go } from "../router";
 import { showError, title, card, enumName } from "../ui";
 import { isTransient } from "../errors";
 import { addCardForm, money, ts } from "./wallet";
-import { CardBrandSchema, PaymentStatusSchema, type BankCard } from "../gen/uwallet/payments/v1/payments_pb";
+import { CardBrandSchema, PaymentKind, PaymentStatusSchema, type BankCard } from "../gen/uwallet/payments/v1/payments_pb";
+import { refundRequestCard, refundable } from "./refunds";
 import { Direction, TransferKindSchema } from "../gen/uwallet/ledger/v1/ledger_pb";
 import { DisputeReasonSchema } from "../gen/uwallet/support/v1/support_pb";
 
@@ -93,6 +95,11 @@ export async function txPage(root: HTMLElement, _q: URLSearchParams, path: strin
       if (payment?.statusHistory.length) {
         body.append(card(h("h2", null, t("paymentTrail")), h("ol", { class: "list" }, ...payment.statusHistory.map((c) =>
           h("li", null, enumName(PaymentStatusSchema, c.status, "PAYMENT_STATUS_"), c.note ? ` · ${c.note}` : "", " ", h("small", { class: "muted" }, ts(c.changedAt)))))));
+      }
+      // A merchant payment the customer made: ask the merchant for money back before disputing.
+      const me = session()?.userId ?? "";
+      if (payment && payment.kind === PaymentKind.MERCHANT && payment.payer?.userId === me) {
+        body.append(refundRequestCard(payment, refundable(payment, me)));
       }
     } catch {
       // the trail is extra; the dispute form still works
