@@ -475,6 +475,8 @@ test("support: a customer opens a ticket and chats live with an agent in a secon
     await finishSignIn(agent.page, "#/desk");
     await agent.page.goto(`${BASE}#/desk-ticket/${encodeURIComponent(ticketId)}`);
     await agent.page.locator('[data-testid="agent-chat"] .msg').first().waitFor();
+    // The agent's view is live too (WatchTicket), not re-read on a timer.
+    await agent.page.waitForFunction(() => document.querySelector('[data-testid="agent-live"]')?.textContent === "● Live");
     await agent.page.fill('textarea[name="reply"]', "Hello, we are looking into it.");
     await agent.page.locator('form:has(textarea[name="reply"]) button[type="submit"]').click();
 
@@ -483,6 +485,7 @@ test("support: a customer opens a ticket and chats live with an agent in a secon
     await page.fill('textarea[name="message"]', "谢谢！");
     await page.locator('form:has(textarea[name="message"]) button[type="submit"]').click();
     await agent.page.locator('[data-testid="agent-chat"] .msg', { hasText: "谢谢！" }).waitFor();
+    assert.equal(await agent.page.locator('[data-testid="agent-live"]').innerText(), "● Live", "the stream is still up");
     await shot(page, "ticket-chat-zh-CN");
     await shot(agent.page, "desk-ticket-en");
     // The queue lists the open ticket.

@@ -85,12 +85,16 @@ export async function deskTicketPage(root: HTMLElement, _q: URLSearchParams, pat
   const stSel = select(t("setStatus"), "status", TicketStatusSchema.values.filter((v) => v.number !== 0).map((v) => [String(v.number), tk(`ticketStatus_${v.name.replace("TICKET_STATUS_", "")}`, "ticketStatus_UNSPECIFIED")]));
   const stBtn = h("button", { type: "button", class: "secondary" }, t("setStatus"));
   const customer = h("p");
-  root.append(heading, card(meta, customer, list, form, status), disputeSlot, card(h("div", { class: "row" }, assign), h("div", { class: "row" }, stSel.wrap, stBtn)),
+  const live = h("p", { class: "muted", role: "status", "data-testid": "agent-live" });
+  root.append(heading, card(meta, live, customer, list, form, status), disputeSlot, card(h("div", { class: "row" }, assign), h("div", { class: "row" }, stSel.wrap, stBtn)),
     h("p", { class: "links" }, link("/desk", t("back"))));
   const seen = new Set<string>();
+  let lastId = "";
   const add = (m: TicketMessage) => {
     if (seen.has(m.messageId)) return;
     seen.add(m.messageId);
+    lastId = m.messageId;
+    if (m.authorKind === AuthorKind.CUSTOMER && m.authorDisplayName) customerName = m.authorDisplayName;
     list.append(messageItem(m, AuthorKind.AGENT));
   };
   const load = async () => {
@@ -148,9 +152,29 @@ export async function deskTicketPage(root: HTMLElement, _q: URLSearchParams, pat
     }
   });
   await load();
-  // New customer messages appear without reloading: the agent view re-reads the ticket every 2 s.
-  const timer = window.setInterval(() => void load(), 2000);
-  return () => window.clearInterval(timer);
+  // Live: the customer's messages, other agents' replies and notes, and status changes arrive on
+  // WatchTicket (staff receive internal notes too). A dropped stream is resumed after the last
+  // message seen, with growing waits, re-reading the ticket first so nothing is missed.
+  const abort = new AbortController();
+  (async () => {
+    for (let attempt = 0; !abort.signal.aborted; attempt++) {
+      try {
+        live.textContent = `● ${t("live")}`;
+        for await (const ev of api.support.watchTicket({ ticketId: id, afterMessageId: lastId }, { signal: abort.signal })) {
+          attempt = 0;
+          if (ev.event.case === "message") add(ev.event.value);
+          else if (ev.event.case === "statusChange") await load();
+        }
+      } catch {
+        // resumed below
+      }
+      if (abort.signal.aborted) return;
+      live.textContent = t("liveRetrying");
+      await new Promise((r) => window.setTimeout(r, Math.min(30000, 1000 * 2 ** Math.min(attempt, 5))));
+      if (!abort.signal.aborted) await load();
+    }
+  })();
+  return () => abort.abort();
 }
 
 export async function customerPage(root: HTMLElement, _q: URLSearchParams, path: string[]): Promise<void> {
