@@ -33,6 +33,12 @@ int64_t Int(const json& object, const char* name) {
   return 0;
 }
 
+// True only for a JSON true under `name` (absent or of another type: false).
+bool Flag(const json& object, const char* name) {
+  auto it = object.find(name);
+  return it != object.end() && it->is_boolean() && it->get<bool>();
+}
+
 json Parse(const RiskEvent& event) {
   json object = json::parse(event.payload, nullptr, /*allow_exceptions=*/false);
   if (object.is_discarded() || !object.is_object()) return json::object();
@@ -153,6 +159,7 @@ const std::vector<std::string>& ConsumedEventTypes() {
       "payments.payment_held",
       "payments.refund_request_rejected",
       "payments.payment_failed",
+      "payments.schedule_run_failed",
       "payments.refunded",
   };
   return *types;
@@ -268,8 +275,9 @@ std::vector<Alert> AlertsFor(const RiskEvent& event, const AlertSettings& settin
     alerts.push_back(std::move(alert));
   } else if (type == "payments.payment_failed") {
     const std::string reason = Str(payload, "failure_reason");
-    // A risk decline already raised its own "Payment declined" alert (AlertsForDecision).
-    if (reason == "RISK_DECLINED") return alerts;
+    // A risk decline already raised its own "Payment declined" alert (AlertsForDecision), and a
+    // schedule run's failure is told by payments.schedule_run_failed.
+    if (reason == "RISK_DECLINED" || Flag(payload, "scheduled")) return alerts;
     const std::string kind = Str(payload, "kind");
     const std::string currency = Str(payload, "currency");
     Alert alert;
@@ -284,6 +292,25 @@ std::vector<Alert> AlertsFor(const RiskEvent& event, const AlertSettings& settin
                      kind == "top_up" ? "Nothing was charged." : "Nothing left your wallet.");
     alert.payment_id = Str(payload, "payment_id");
     alert.amount_minor = Int(payload, "amount_minor");
+    alert.currency = currency;
+    alerts.push_back(std::move(alert));
+  } else if (type == "payments.schedule_run_failed") {
+    const std::string currency = Str(payload, "currency");
+    const int64_t amount = Int(payload, "amount_minor");
+    const std::string payee = Str(payload, "payee_display_name");
+    Alert alert;
+    alert.user_id = user;
+    alert.category = AlertCategory::kTransaction;
+    alert.kind = AlertKind::kPaymentFailed;
+    alert.severity = AlertSeverity::kWarning;
+    alert.title = "Scheduled transfer not completed";
+    alert.body =
+        absl::StrCat("Your scheduled transfer of ", FormatMoney(amount, currency),
+                     payee.empty() ? "" : absl::StrCat(" to ", payee),
+                     " did not go through: ", FailureInWords(Str(payload, "failure_reason")),
+                     ". Nothing left your wallet; the schedule stays on for its next date.");
+    alert.payment_id = Str(payload, "payment_id");
+    alert.amount_minor = amount;
     alert.currency = currency;
     alerts.push_back(std::move(alert));
   } else if (type == "payments.refunded") {

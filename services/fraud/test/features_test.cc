@@ -173,6 +173,35 @@ TEST_CASE("a payment that did not go through tells its payer why, in words") {
   CHECK(alerts[0].body.find("(SOMETHING_NEW)") != std::string::npos);
   // A risk decline has its own alert from the decision: no second one.
   CHECK(failed("merchant", "RISK_DECLINED").empty());
+  // A schedule run's payment is told once, by the run's own event (below); a "scheduled" that is
+  // not a JSON true does not count.
+  const std::string scheduled =
+      R"({"payment_id":"pay-4","kind":"transfer","amount_minor":100,"currency":"CNY",)"
+      R"("failure_reason":"INSUFFICIENT_FUNDS","scheduled":true})";
+  CHECK(AlertsFor({"e-6", "payments.payment_failed", "user-1", scheduled, kAt}, settings).empty());
+  const std::string odd =
+      R"({"payment_id":"pay-5","kind":"transfer","amount_minor":100,"currency":"CNY",)"
+      R"("failure_reason":"INSUFFICIENT_FUNDS","scheduled":"yes"})";
+  CHECK(AlertsFor({"e-7", "payments.payment_failed", "user-1", odd, kAt}, settings).size() == 1);
+}
+
+TEST_CASE("a failed schedule run tells its owner what, to whom and why, and that it stays on") {
+  AlertSettings settings;
+  const std::string payload =
+      R"({"schedule_id":"s-1","payment_id":"pay-4","failure_reason":"INSUFFICIENT_FUNDS",)"
+      R"("amount_minor":30000,"currency":"CNY","payee_display_name":"B*b"})";
+  std::vector<Alert> alerts =
+      AlertsFor({"e-9", "payments.schedule_run_failed", "user-1", payload, kAt}, settings);
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].user_id == "user-1");
+  CHECK(alerts[0].kind == AlertKind::kPaymentFailed);
+  CHECK(alerts[0].title == "Scheduled transfer not completed");
+  CHECK(alerts[0].body ==
+        "Your scheduled transfer of 300.00 CNY to B*b did not go through: there was not enough "
+        "money in your wallet for the amount and fee. Nothing left your wallet; the schedule "
+        "stays on for its next date.");
+  CHECK(alerts[0].payment_id == "pay-4");
+  CHECK(alerts[0].amount_minor == 30'000);
 }
 
 TEST_CASE("a refund tells the person who gets the money, about their original payment") {

@@ -23,14 +23,13 @@
 #include "services/payments/core/pin_hash.h"
 #include "services/payments/core/ports.h"
 #include "services/payments/core/qr.h"
+#include "services/payments/core/schedule.h"
 #include "uwallet/common/clock.h"
 #include "uwallet/common/ids.h"
 
 namespace uwallet::payments {
 
 inline constexpr size_t kIdempotencyKeyBytesMax = 128;
-// The payment key of a schedule run: "schedule:<schedule id>:<period start, unix seconds>".
-inline constexpr char kScheduleKeyPrefix[] = "schedule:";
 inline constexpr size_t kNoteBytesMax = 140 * 4;  // 140 characters of UTF-8
 inline constexpr int kNoteCharactersMax = 140;
 inline constexpr size_t kOrderRefBytesMax = 128;

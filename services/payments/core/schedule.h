@@ -8,6 +8,9 @@
 
 namespace uwallet::payments {
 
+// The payment key of a schedule run: "schedule:<schedule id>:<period start, unix seconds>".
+inline constexpr char kScheduleKeyPrefix[] = "schedule:";
+
 // The period start after `period_start` (the n-th period start computed from starts_at, so that a
 // clamped short month does not drift the day).
 [[nodiscard]] absl::Time NextPeriodStart(Cadence cadence, absl::Time starts_at,

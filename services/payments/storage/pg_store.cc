@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/payments/core/errors.h"
@@ -163,7 +164,9 @@ absl::Status AppendEvent(events::Outbox& outbox, pg::Connection& tx, const std::
                   {"payer_user_id", PartyUser(p.payer)},
                   {"payee_user_id", PartyUser(p.payee)},
                   {"failure_reason", p.failure_reason},
-                  {"original_payment_id", p.original_payment_id}};
+                  {"original_payment_id", p.original_payment_id},
+                  // A schedule run's payment: its failure is told by payments.schedule_run_failed.
+                  {"scheduled", absl::StartsWith(p.idempotency_key, kScheduleKeyPrefix)}};
   return outbox.Append(tx, type, p.owner_user_id, payload.dump()).status();
 }
 
@@ -918,13 +921,13 @@ absl::Status PgPaymentStore::CompleteRun(const std::string& schedule_id, absl::T
                 "$6, failed_run_count = CASE WHEN $7 THEN failed_run_count + 1 ELSE 0 END, "
                 "updated_at = $3::timestamptz WHERE schedule_id = $1::uuid AND "
                 "(last_period_start IS NULL OR last_period_start <= $2::timestamptz) "
-                "RETURNING user_id",
+                "RETURNING user_id, amount_minor, currency, payee_display_name",
                 pg::P(schedule_id, Ts(period_start), Ts(now), payment_id, static_cast<int>(status),
                       failure_reason, failed)));
     if (failed && r.Rows() == 1) {
-      json payload = {{"schedule_id", schedule_id},
-                      {"payment_id", payment_id},
-                      {"failure_reason", failure_reason}};
+      json payload = {{"schedule_id", schedule_id},       {"payment_id", payment_id},
+                      {"failure_reason", failure_reason}, {"amount_minor", r.Int(0, 1)},
+                      {"currency", r.String(0, 2)},       {"payee_display_name", r.String(0, 3)}};
       UW_RETURN_IF_ERROR(
           outbox_.Append(tx, "payments.schedule_run_failed", r.String(0, 0), payload.dump())
               .status());

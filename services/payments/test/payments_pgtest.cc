@@ -175,6 +175,36 @@ TEST_CASE("pg: two workers claim each schedule period exactly once") {
   REQUIRE(dup.status().code() == absl::StatusCode::kAlreadyExists);
 }
 
+TEST_CASE("pg: a failed schedule run is evented once with what its owner is told") {
+  PgFixture f;
+  auto created = f.core->CreateSchedule(f.alice, {.idempotency_key = "rent",
+                                                  .to = {PayeeRef::By::kUserId, "bob"},
+                                                  .amount = {30'000, "CNY"},
+                                                  .cadence = Cadence::kMonthly,
+                                                  .starts_at = f.clock.Now(),
+                                                  .pin = "246810"});
+  REQUIRE(created.ok());
+  f.ledger.balances[testing::AccountKey({AccountRef::Kind::kUserWallet, "alice", "CNY"})] = 0;
+  f.clock.Advance(absl::Seconds(1));
+  REQUIRE(*f.core->RunDueSchedules() == 1);
+  REQUIRE(*f.core->RunDueSchedules() == 0);
+  const std::string run_event =
+      "SELECT count(*) FROM outbox WHERE type = 'payments.schedule_run_failed' AND subject_id = "
+      "'alice' AND payload::jsonb->>'schedule_id' = '" +
+      created->schedule_id +
+      "' AND payload::jsonb->>'failure_reason' = 'INSUFFICIENT_FUNDS' AND "
+      "(payload::jsonb->>'amount_minor')::bigint = 30000 AND payload::jsonb->>'currency' = 'CNY' "
+      "AND payload::jsonb->>'payee_display_name' = 'B*b'";
+  REQUIRE(f.Count(run_event) == 1);
+  // The run's payment, if it failed after it was recorded, says it belongs to a schedule (fraud
+  // then alerts once, from the run's event); a payment of one's own says it does not.
+  REQUIRE(f.Count("SELECT count(*) FROM outbox WHERE type = 'payments.payment_failed' AND "
+                  "payload::jsonb->>'scheduled' <> 'true'") == 0);
+  REQUIRE_FALSE(f.core->Transfer(f.alice, f.ToBob(100, "own")).ok());
+  REQUIRE(f.Count("SELECT count(*) FROM outbox WHERE type = 'payments.payment_failed' AND "
+                  "payload::jsonb->>'scheduled' = 'false'") == 1);
+}
+
 TEST_CASE("pg: a schedule run claimed by a worker that crashed is re-driven once by another") {
   PgFixture f;
   std::vector<std::string> schedule_ids;
