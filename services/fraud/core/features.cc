@@ -127,15 +127,33 @@ std::string FailureInWords(const std::string& reason) {
                         : absl::StrCat("it could not be completed (", reason, ")");
 }
 
-Alert Security(const std::string& user_id, AlertKind kind, AlertSeverity severity,
-               std::string title, std::string body) {
+Alert NewAlert(const std::string& user_id, AlertCategory category, AlertKind kind,
+               AlertSeverity severity, std::string title, std::string body) {
   Alert alert;
   alert.user_id = user_id;
-  alert.category = AlertCategory::kSecurity;
+  alert.category = category;
   alert.kind = kind;
   alert.severity = severity;
   alert.title = std::move(title);
   alert.body = std::move(body);
+  return alert;
+}
+
+Alert Security(const std::string& user_id, AlertKind kind, AlertSeverity severity,
+               std::string title, std::string body) {
+  return NewAlert(user_id, AlertCategory::kSecurity, kind, severity, std::move(title),
+                  std::move(body));
+}
+
+// A transaction alert: money that moved, or did not, on `payment_id`.
+Alert Transaction(const std::string& user_id, AlertKind kind, AlertSeverity severity,
+                  std::string title, std::string body, std::string payment_id, int64_t amount_minor,
+                  std::string currency) {
+  Alert alert = NewAlert(user_id, AlertCategory::kTransaction, kind, severity, std::move(title),
+                         std::move(body));
+  alert.payment_id = std::move(payment_id);
+  alert.amount_minor = amount_minor;
+  alert.currency = std::move(currency);
   return alert;
 }
 
@@ -280,75 +298,47 @@ std::vector<Alert> AlertsFor(const RiskEvent& event, const AlertSettings& settin
     if (reason == "RISK_DECLINED" || Flag(payload, "scheduled")) return alerts;
     const std::string kind = Str(payload, "kind");
     const std::string currency = Str(payload, "currency");
-    Alert alert;
-    alert.user_id = user;
-    alert.category = AlertCategory::kTransaction;
-    alert.kind = AlertKind::kPaymentFailed;
-    alert.severity = AlertSeverity::kWarning;
-    alert.title = "Payment not completed";
-    alert.body =
-        absl::StrCat(PaymentNoun(kind), " of ", FormatMoney(Int(payload, "amount_minor"), currency),
+    const int64_t amount = Int(payload, "amount_minor");
+    alerts.push_back(Transaction(
+        user, AlertKind::kPaymentFailed, AlertSeverity::kWarning, "Payment not completed",
+        absl::StrCat(PaymentNoun(kind), " of ", FormatMoney(amount, currency),
                      " did not go through: ", FailureInWords(reason), ". ",
-                     kind == "top_up" ? "Nothing was charged." : "Nothing left your wallet.");
-    alert.payment_id = Str(payload, "payment_id");
-    alert.amount_minor = Int(payload, "amount_minor");
-    alert.currency = currency;
-    alerts.push_back(std::move(alert));
+                     kind == "top_up" ? "Nothing was charged." : "Nothing left your wallet."),
+        Str(payload, "payment_id"), amount, currency));
   } else if (type == "payments.schedule_run_failed") {
     const std::string currency = Str(payload, "currency");
     const int64_t amount = Int(payload, "amount_minor");
     const std::string payee = Str(payload, "payee_display_name");
-    Alert alert;
-    alert.user_id = user;
-    alert.category = AlertCategory::kTransaction;
-    alert.kind = AlertKind::kPaymentFailed;
-    alert.severity = AlertSeverity::kWarning;
-    alert.title = "Scheduled transfer not completed";
-    alert.body =
+    alerts.push_back(Transaction(
+        user, AlertKind::kPaymentFailed, AlertSeverity::kWarning,
+        "Scheduled transfer not completed",
         absl::StrCat("Your scheduled transfer of ", FormatMoney(amount, currency),
                      payee.empty() ? "" : absl::StrCat(" to ", payee),
                      " did not go through: ", FailureInWords(Str(payload, "failure_reason")),
-                     ". Nothing left your wallet; the schedule stays on for its next date.");
-    alert.payment_id = Str(payload, "payment_id");
-    alert.amount_minor = amount;
-    alert.currency = currency;
-    alerts.push_back(std::move(alert));
+                     ". Nothing left your wallet; the schedule stays on for its next date."),
+        Str(payload, "payment_id"), amount, currency));
   } else if (type == "payments.refunded") {
     const std::string currency = Str(payload, "currency");
     const int64_t amount = Int(payload, "amount_minor");
-    Alert alert;
-    alert.user_id = user;
-    alert.category = AlertCategory::kTransaction;
-    alert.kind = AlertKind::kRefundReceived;
-    alert.severity = AlertSeverity::kInfo;
-    alert.title = "Refund received";
-    alert.body = absl::StrCat(FormatMoney(amount, currency), " was refunded to your wallet.");
     std::string original = Str(payload, "original_payment_id");
-    alert.payment_id = original.empty() ? Str(payload, "payment_id") : std::move(original);
-    alert.amount_minor = amount;
-    alert.currency = currency;
-    alerts.push_back(std::move(alert));
+    alerts.push_back(Transaction(
+        user, AlertKind::kRefundReceived, AlertSeverity::kInfo, "Refund received",
+        absl::StrCat(FormatMoney(amount, currency), " was refunded to your wallet."),
+        original.empty() ? Str(payload, "payment_id") : std::move(original), amount, currency));
   } else if (type == "payments.refund_request_rejected") {
     // The customer hears the merchant's answer, and what they can still do about it.
     const std::string currency = Str(payload, "currency");
     const int64_t asked = Int(payload, "amount_minor");
     const int64_t refunded = Int(payload, "refunded_minor");
-    Alert alert;
-    alert.user_id = user;
-    alert.category = AlertCategory::kTransaction;
-    alert.kind = AlertKind::kRefundRequestDeclined;
-    alert.severity = AlertSeverity::kInfo;
-    alert.title = "Refund request declined";
-    alert.body = absl::StrCat(
-        "The merchant declined your refund request of ", FormatMoney(asked, currency),
-        refunded > 0 ? absl::StrCat(" (", FormatMoney(refunded, currency), " of it was refunded)")
-                     : "",
-        ". Their reason: \"", Str(payload, "reason"),
-        "\". If you disagree, open a dispute on the payment.");
-    alert.payment_id = Str(payload, "payment_id");
-    alert.amount_minor = asked - refunded;
-    alert.currency = currency;
-    alerts.push_back(std::move(alert));
+    alerts.push_back(Transaction(
+        user, AlertKind::kRefundRequestDeclined, AlertSeverity::kInfo, "Refund request declined",
+        absl::StrCat("The merchant declined your refund request of ", FormatMoney(asked, currency),
+                     refunded > 0 ? absl::StrCat(" (", FormatMoney(refunded, currency),
+                                                 " of it was refunded)")
+                                  : "",
+                     ". Their reason: \"", Str(payload, "reason"),
+                     "\". If you disagree, open a dispute on the payment."),
+        Str(payload, "payment_id"), asked - refunded, currency));
   } else if (type == "ledger.transfer_posted") {
     if (!IsOutgoingPayment(payload)) return alerts;
     const int64_t amount = Int(payload, "amount_minor");
@@ -358,17 +348,9 @@ std::vector<Alert> AlertsFor(const RiskEvent& event, const AlertSettings& settin
         amount < *settings.threshold_minor) {
       return alerts;
     }
-    Alert alert;
-    alert.user_id = user;
-    alert.category = AlertCategory::kTransaction;
-    alert.kind = AlertKind::kPayment;
-    alert.severity = AlertSeverity::kInfo;
-    alert.title = "Payment sent";
-    alert.body = absl::StrCat(FormatMoney(amount, currency), " left your wallet.");
-    alert.payment_id = Str(payload, "transfer_id");
-    alert.amount_minor = amount;
-    alert.currency = currency;
-    alerts.push_back(std::move(alert));
+    alerts.push_back(Transaction(user, AlertKind::kPayment, AlertSeverity::kInfo, "Payment sent",
+                                 absl::StrCat(FormatMoney(amount, currency), " left your wallet."),
+                                 Str(payload, "transfer_id"), amount, currency));
   }
   for (Alert& alert : alerts) {
     alert.source_event_id = event.id;
