@@ -17,6 +17,7 @@ check() {
 }
 
 it_summary() {
+  rm -f "${TMPDIR:-/tmp}/uwallet-ports.$$"  # the ports it_free_port handed out (free_port.py)
   echo "$it_passed passed, $it_failed failed"
   [ "$it_failed" -eq 0 ]
 }
