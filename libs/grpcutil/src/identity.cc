@@ -102,8 +102,19 @@ absl::StatusOr<Identity> IdentitySigner::Verify(absl::string_view token) const {
     return Unauthenticated("malformed");
   }
   const absl::Time now = clock_->Now();
-  if (identity.expires_at + kClockSkewAllowed < now) return Unauthenticated("expired");
-  if (identity.issued_at - kClockSkewAllowed > now) return Unauthenticated("issued in the future");
+  // How far off, in the message: clock skew between nodes is the usual cause, and the numbers are
+  // what an operator needs (the signature already checked out, so they reveal nothing).
+  if (identity.expires_at + kClockSkewAllowed < now) {
+    return Unauthenticated(
+        absl::StrCat("expired ", absl::FormatDuration(now - identity.expires_at),
+                     " ago (clock skew allowed: ", absl::FormatDuration(kClockSkewAllowed), ")"));
+  }
+  if (identity.issued_at - kClockSkewAllowed > now) {
+    return Unauthenticated(absl::StrCat(
+        "issued ", absl::FormatDuration(identity.issued_at - now),
+        " in the future: the signer's clock is ahead of this node's (clock skew allowed: ",
+        absl::FormatDuration(kClockSkewAllowed), ")"));
+  }
   return identity;
 }
 

@@ -16,7 +16,8 @@ TEST_CASE("a signed identity verifies and keeps its claims") {
                     .roles = {"customer"},
                     .session_id = "s1",
                     .step_up_until = clock.Now() + absl::Minutes(5),
-                    .client_ip = "203.0.113.7", .device_id = "dev-1"};
+                    .client_ip = "203.0.113.7",
+                    .device_id = "dev-1"};
   auto verified = signer->Verify(signer->Sign(identity));
   REQUIRE(verified.ok());
   REQUIRE(verified->user_id == "u1");
@@ -55,7 +56,28 @@ TEST_CASE("tampered, foreign, expired, malformed and oversized assertions are re
   }
 
   clock.Advance(kIdentityTtl + kClockSkewAllowed + absl::Seconds(1));
-  REQUIRE(signer->Verify(token).status().code() == absl::StatusCode::kUnauthenticated);
+  const absl::Status expired = signer->Verify(token).status();
+  REQUIRE(expired.code() == absl::StatusCode::kUnauthenticated);
+  CHECK(expired.message() == "identity assertion expired 6s ago (clock skew allowed: 5s)");
+}
+
+TEST_CASE("an assertion from a signer whose clock is ahead says by how much") {
+  FakeClock here;
+  FakeClock ahead(here.Now() + kClockSkewAllowed + absl::Seconds(3));
+  auto verifier = IdentitySigner::Create(std::string(32, 'k'), here);
+  auto signer = IdentitySigner::Create(std::string(32, 'k'), ahead);
+  REQUIRE(verifier.ok());
+  REQUIRE(signer.ok());
+  const absl::Status future = verifier->Verify(signer->Sign({.user_id = "u1"})).status();
+  REQUIRE(future.code() == absl::StatusCode::kUnauthenticated);
+  CHECK(future.message() ==
+        "identity assertion issued 8s in the future: the signer's clock is ahead of this node's "
+        "(clock skew allowed: 5s)");
+  // Within the allowed skew it is accepted.
+  FakeClock slightly(here.Now() + kClockSkewAllowed);
+  auto near = IdentitySigner::Create(std::string(32, 'k'), slightly);
+  REQUIRE(near.ok());
+  CHECK(verifier->Verify(near->Sign({.user_id = "u1"})).ok());
 }
 
 TEST_CASE("short keys are refused") {
