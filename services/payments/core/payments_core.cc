@@ -1076,6 +1076,15 @@ absl::StatusOr<RefundRequestRecord> PaymentsCore::RequestRefund(const Caller& ca
       (original.kind != PaymentKind::kMerchant && original.kind != PaymentKind::kTransfer)) {
     return NotFound("PAYMENT_NOT_FOUND", "no such payment of yours to refund");
   }
+  if (original.kind == PaymentKind::kTransfer) {
+    // Merchants answer refund requests; a request to a person would wait for an answer nobody
+    // can give. They can send the money back; support resolves a dispute.
+    return WithMetadata(
+        Precondition("INVALID_STATE",
+                     "a transfer to a person is not refunded on request: ask them to send it "
+                     "back, or open a dispute"),
+        {{"kind", KindName(original.kind)}});
+  }
   if (original.status != PaymentStatus::kSucceeded) {
     return WithMetadata(Precondition("INVALID_STATE", "only a successful payment can be refunded"),
                         {{"state", StatusName(original.status)}});
@@ -1091,17 +1100,16 @@ absl::StatusOr<RefundRequestRecord> PaymentsCore::RequestRefund(const Caller& ca
         Precondition("REFUND_EXCEEDS_PAYMENT", "more than what is still refundable"),
         {{"refundable_minor", absl::StrCat(refundable)}});
   }
-  return store_.InsertRefundRequest(
-      {.refund_request_id = ids_.NewId(),
-       .user_id = caller.user_id,
-       .idempotency_key = command.idempotency_key,
-       .payment_id = original.payment_id,
-       .merchant_id = original.kind == PaymentKind::kMerchant ? original.payee.merchant_id : "",
-       .amount_minor = amount,
-       .currency = original.currency,
-       .reason = command.reason,
-       .status = kRefundRequestRequested,
-       .created_at = clock_.Now()});
+  return store_.InsertRefundRequest({.refund_request_id = ids_.NewId(),
+                                     .user_id = caller.user_id,
+                                     .idempotency_key = command.idempotency_key,
+                                     .payment_id = original.payment_id,
+                                     .merchant_id = original.payee.merchant_id,
+                                     .amount_minor = amount,
+                                     .currency = original.currency,
+                                     .reason = command.reason,
+                                     .status = kRefundRequestRequested,
+                                     .created_at = clock_.Now()});
 }
 
 absl::StatusOr<RefundRequestRecord> PaymentsCore::RejectRefundRequest(

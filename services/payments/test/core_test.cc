@@ -7,6 +7,7 @@
 #include <regex>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "services/payments/core/cards.h"
 #include "services/payments/core/errors.h"
 #include "services/payments/core/payments_core.h"
@@ -770,6 +771,30 @@ TEST_CASE("reversal returns the fee in the same ledger batch; a refund does not"
     REQUIRE(f.ledger.Balance(fees) == fees_before);
     REQUIRE(f.core.GetAnyPayment(sent2->payment_id)->status == PaymentStatus::kSucceeded);
   }
+}
+
+TEST_CASE("a refund request is for a merchant payment: a transfer to a person is refused") {
+  Fixture f;
+  auto sent = f.core.Transfer(f.alice, {.idempotency_key = "t1",
+                                        .to = {PayeeRef::By::kUserId, "bob"},
+                                        .amount = Amount{1'000, "CNY"},
+                                        .pin = "246810"});
+  REQUIRE(sent.ok());
+  auto asked = f.core.RequestRefund(
+      f.alice, {.idempotency_key = "q1", .payment_id = sent->payment_id, .reason = "wrong person"});
+  RequireReason(asked.status(), "INVALID_STATE");
+  REQUIRE(asked.status().code() == absl::StatusCode::kFailedPrecondition);
+  REQUIRE(absl::StrContains(asked.status().message(), "open a dispute"));
+  // Nothing was recorded: the key is still free for a request on a merchant payment.
+  auto paid = f.core.PayMerchant(f.alice, {.idempotency_key = "m1",
+                                           .merchant_id = "shop",
+                                           .amount = Amount{1'000, "CNY"},
+                                           .pin = "246810"});
+  REQUIRE(paid.ok());
+  auto merchant_request = f.core.RequestRefund(
+      f.alice, {.idempotency_key = "q1", .payment_id = paid->payment_id, .reason = "broken"});
+  REQUIRE(merchant_request.ok());
+  REQUIRE(merchant_request->merchant_id == "shop");
 }
 
 TEST_CASE("refund requests are linked to the merchant's refund") {

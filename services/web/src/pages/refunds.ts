@@ -35,9 +35,8 @@ function requestFacts(r: RefundRequest): HTMLElement {
     h("dt", null, t("createdAt")), h("dd", null, ts(r.createdAt)));
 }
 
-// Whether the signed-in payer may ask for a refund of this payment (payments accepts merchant
-// payments and transfers; the console offers it for merchant payments, which a merchant answers
-// here; a transfer goes through a dispute).
+// Whether the signed-in payer may ask for a refund of this payment (merchant payments only, as
+// payments accepts them; a transfer goes through a dispute).
 export function refundable(p: Payment, userId: string): boolean {
   return p.kind === PaymentKind.MERCHANT && p.status === PaymentStatus.SUCCEEDED && p.payer?.userId === userId &&
     (p.refundedAmount?.amountMinor ?? 0n) < (p.amount?.amountMinor ?? 0n);
