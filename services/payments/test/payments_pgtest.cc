@@ -553,7 +553,7 @@ TEST_CASE("pg: migration 0003 carries refund requests over and fixes wrongly clo
   for (const pg::Migration& m : Migrations()) {
     if (m.version < 3) before.push_back(m);
   }
-  REQUIRE(before.size() == Migrations().size() - 1);
+  REQUIRE(before.back().version == 2);
   UW_CHECK_OK(pg::Migrate(schema.pool(), schema.name(), before));
   // A merchant payment P of 10000 with a linked refund of 1000 (succeeded) and one of 2000 (in
   // flight); Q of 5000 refunded in full.
@@ -634,6 +634,59 @@ TEST_CASE("pg: migration 0003 carries refund requests over and fixes wrongly clo
   REQUIRE(reserved.refunded_minor == 2'000);
   REQUIRE(reserved.reserved_minor == 0);
   REQUIRE(reserved.refund_payment_id == r2);
+}
+
+TEST_CASE("pg: migration 0004 closes open refund requests on transfers, with the reason") {
+  uwallet::testing::PgSchema schema{"payments", 4};
+  std::vector<pg::Migration> before;
+  for (const pg::Migration& m : Migrations()) {
+    if (m.version < 4) before.push_back(m);
+  }
+  REQUIRE(before.back().version == 3);
+  UW_CHECK_OK(pg::Migrate(schema.pool(), schema.name(), before));
+  // A transfer T (kind 1) and a merchant payment M (kind 2), both succeeded; an open request on
+  // each, and a request on T already answered by T's full refund.
+  const std::string t = "00000000-0000-7000-8000-000000000011";
+  const std::string m = "00000000-0000-7000-8000-000000000012";
+  for (const auto& [id, kind] : {std::pair{t, 1}, std::pair{m, 2}}) {
+    REQUIRE(schema.pool()
+                .Exec("INSERT INTO payments (payment_id, owner_user_id, idempotency_key, "
+                      "request_digest, kind, status, payer, payee, payer_user_id, payee_user_id, "
+                      "amount_minor, fee_minor, refunded_minor, currency, created_at, updated_at) "
+                      "VALUES ($1::uuid, 'alice', $1, '', $2, 3, '{}'::jsonb, '{}'::jsonb, "
+                      "'alice', 'bob', 1000, 0, 0, 'CNY', now(), now())",
+                      pg::P(id, kind))
+                .ok());
+  }
+  const std::string on_transfer = "00000000-0000-7000-8000-0000000000b1";
+  const std::string on_merchant = "00000000-0000-7000-8000-0000000000b2";
+  const std::string answered = "00000000-0000-7000-8000-0000000000b3";
+  for (const auto& [id, on, status] :
+       {std::tuple{on_transfer, t, 1}, std::tuple{on_merchant, m, 1}, std::tuple{answered, t, 2}}) {
+    REQUIRE(schema.pool()
+                .Exec("INSERT INTO refund_requests (refund_request_id, user_id, idempotency_key, "
+                      "payment_id, amount_minor, currency, status, created_at) VALUES "
+                      "($1::uuid, 'alice', $1, $2::uuid, 500, 'CNY', $3, now())",
+                      pg::P(id, on, status))
+                .ok());
+  }
+  UW_CHECK_OK(pg::Migrate(schema.pool(), schema.name(), Migrations()));
+  auto row = [&](const std::string& id) {
+    return schema.pool()
+        .Exec(
+            "SELECT status, decision_reason, decided_at IS NOT NULL FROM refund_requests "
+            "WHERE refund_request_id = $1::uuid",
+            pg::P(id))
+        .value();
+  };
+  pg::Result closed = row(on_transfer);
+  REQUIRE(closed.Int(0, 0) == 3);
+  REQUIRE(closed.String(0, 1) ==
+          "A transfer to a person is not refunded on request: ask them to send it back, or open "
+          "a dispute.");
+  REQUIRE(closed.Bool(0, 2));
+  REQUIRE(row(on_merchant).Int(0, 0) == 1);  // a merchant still answers it
+  REQUIRE(row(answered).Int(0, 0) == 2);     // already answered by the refund
 }
 
 TEST_CASE("pg: the card table never holds a card number") {
