@@ -1025,6 +1025,15 @@ test("refund requests: a customer asks from the payment's page, the merchant ref
     const alerts = await c.page.locator('[data-testid="alerts"]').innerText();
     assert.match(alerts, /The other two cups were fine when they left us\./);
     assert.match(alerts, /Refund received/);
+    // The money alerts on their own; the security ones hold none of these.
+    await c.page.locator('[data-testid="alert-filters"] [data-category="transaction"]').click();
+    await waitForHash(c.page, "#/alerts?category=transaction");
+    await c.page.waitForFunction(() => document.querySelector('[data-testid="alerts"]')?.textContent.includes("Refund request declined"));
+    await c.page.locator('[data-testid="alert-filters"] [data-category="security"]').click();
+    await waitForHash(c.page, "#/alerts?category=security");
+    await c.page.locator('[data-testid="alerts"] li').first().waitFor();
+    const security = await c.page.locator('[data-testid="alerts"]').innerText();
+    assert.doesNotMatch(security, /Refund/, "a money alert among the security ones");
     assert.deepEqual([...c.problems, ...m.problems].filter((p) => !p.includes("Failed to load resource")), []);
   } finally {
     await c.context.close();

@@ -15,7 +15,7 @@ import type { Money } from "../gen/uwallet/common/v1/common_pb";
 import { Direction, TransferKindSchema, type Transaction } from "../gen/uwallet/ledger/v1/ledger_pb";
 import { PaymentKind, PaymentStatus, PaymentStatusSchema, type BankCard } from "../gen/uwallet/payments/v1/payments_pb";
 import { TicketCategorySchema, TicketStatus, TicketStatusSchema, type Ticket } from "../gen/uwallet/support/v1/support_pb";
-import { AlertSeverity, type Alert } from "../gen/uwallet/fraud/v1/fraud_pb";
+import { AlertCategory, AlertSeverity, type Alert } from "../gen/uwallet/fraud/v1/fraud_pb";
 
 export const CURRENCY = "CNY";
 
@@ -270,11 +270,18 @@ export async function historyPage(root: HTMLElement, q: URLSearchParams): Promis
   await load();
 }
 
-export async function alertsPage(root: HTMLElement): Promise<() => void> {
+// Alerts, all or one family (?category=transaction|security), live: new ones arrive on WatchAlerts.
+export async function alertsPage(root: HTMLElement, q: URLSearchParams): Promise<() => void> {
   const status = statusLine();
   const live = h("p", { class: "muted", role: "status" });
   const list = h("ul", { class: "list", "data-testid": "alerts" });
-  root.append(title(t("alerts")), card(live, list, status));
+  const chosen = q.get("category") ?? "all";
+  const category = chosen === "transaction" ? AlertCategory.TRANSACTION : chosen === "security" ? AlertCategory.SECURITY : AlertCategory.UNSPECIFIED;
+  const filters = h("div", { class: "row", role: "group", "aria-label": t("alertFamily"), "data-testid": "alert-filters" },
+    ...(["all", "transaction", "security"] as const).map((c) =>
+      link(c === "all" ? "/alerts" : `/alerts?category=${c}`, t(c === "all" ? "filterAll" : c === "transaction" ? "alertsMoney" : "alertsSecurity"),
+        { class: `chip${c === chosen ? " on" : ""}`, "data-category": c, ...(c === chosen ? { "aria-current": "true" } : {}) })));
+  root.append(title(t("alerts")), card(filters, live, list, status));
   const abort = new AbortController();
   const render = (a: Alert, prepend: boolean) => {
     const item = alertItem(a, async () => {
@@ -290,7 +297,7 @@ export async function alertsPage(root: HTMLElement): Promise<() => void> {
   };
   let newest = "";
   try {
-    const res = await api.fraud.listMyAlerts({ pageSize: 50 });
+    const res = await api.fraud.listMyAlerts({ pageSize: 50, category });
     res.alerts.forEach((a) => render(a, false));
     newest = res.alerts[0]?.alertId ?? "";
     if (!res.alerts.length) list.append(h("li", { class: "muted" }, t("noAlerts")));
@@ -301,7 +308,7 @@ export async function alertsPage(root: HTMLElement): Promise<() => void> {
     try {
       live.textContent = `● ${t("live")}`;
       for await (const ev of api.fraud.watchAlerts({ afterAlertId: newest }, { signal: abort.signal })) {
-        if (ev.alert) render(ev.alert, true);
+        if (ev.alert && (category === AlertCategory.UNSPECIFIED || ev.alert.category === category)) render(ev.alert, true);
       }
     } catch (e) {
       if (!abort.signal.aborted) live.textContent = t("liveLost");
