@@ -547,14 +547,19 @@ TEST_CASE("pg: customers and merchants page through refund requests, newest firs
           "PAGE_TOKEN_INVALID");
 }
 
-TEST_CASE("pg: migration 0003 carries refund requests over and fixes wrongly closed ones") {
-  uwallet::testing::PgSchema schema{"payments", 4};
+// Applies the migrations older than `version` (the state a database was in before it).
+void MigrateBefore(uwallet::testing::PgSchema& schema, int version) {
   std::vector<pg::Migration> before;
   for (const pg::Migration& m : Migrations()) {
-    if (m.version < 3) before.push_back(m);
+    if (m.version < version) before.push_back(m);
   }
-  REQUIRE(before.back().version == 2);
+  REQUIRE(before.back().version == version - 1);
   UW_CHECK_OK(pg::Migrate(schema.pool(), schema.name(), before));
+}
+
+TEST_CASE("pg: migration 0003 carries refund requests over and fixes wrongly closed ones") {
+  uwallet::testing::PgSchema schema{"payments", 4};
+  MigrateBefore(schema, 3);
   // A merchant payment P of 10000 with a linked refund of 1000 (succeeded) and one of 2000 (in
   // flight); Q of 5000 refunded in full.
   const std::string p = "00000000-0000-7000-8000-000000000001";
@@ -638,12 +643,7 @@ TEST_CASE("pg: migration 0003 carries refund requests over and fixes wrongly clo
 
 TEST_CASE("pg: migration 0004 closes open refund requests on transfers, with the reason") {
   uwallet::testing::PgSchema schema{"payments", 4};
-  std::vector<pg::Migration> before;
-  for (const pg::Migration& m : Migrations()) {
-    if (m.version < 4) before.push_back(m);
-  }
-  REQUIRE(before.back().version == 3);
-  UW_CHECK_OK(pg::Migrate(schema.pool(), schema.name(), before));
+  MigrateBefore(schema, 4);
   // A transfer T (kind 1) and a merchant payment M (kind 2), both succeeded; an open request on
   // each, and a request on T already answered by T's full refund.
   const std::string t = "00000000-0000-7000-8000-000000000011";
