@@ -75,6 +75,14 @@ async function statusText(page) {
   return texts.filter(Boolean).join(" | ");
 }
 
+// Every status line on the page with its class, and where the page is: for failure messages when
+// a step ends in neither an error nor the expected sentence.
+async function pageState(page) {
+  const lines = await page.evaluate(() => [...document.querySelectorAll(".status")]
+    .map((el) => `${el.className}: ${el.textContent}`).filter((s) => !s.endsWith(": ")));
+  return `at ${await page.evaluate(() => location.hash)}; ${lines.join(" | ") || "no status line set"}`;
+}
+
 async function waitForHash(page, prefix) {
   try {
     await page.waitForFunction((p) => location.hash.startsWith(p), prefix, { timeout: TIMEOUT });
@@ -914,7 +922,7 @@ test("step-up: a payer with two-step verification sets the PIN and confirms a ch
     await page.fill('input[name="stepupCode"]', code);
     await page.locator('form[data-testid="stepup-form"] button[type="submit"]').click();
     await page.waitForFunction(() => /^Sent /.test(document.querySelector(".status.ok")?.textContent ?? ""))
-      .catch(async () => { throw new Error(`transfer not made: ${await statusText(page)}`); });
+      .catch(async () => { throw new Error(`transfer not made: ${await pageState(page)}`); });
     await b.page.goto(`${BASE}#/history`);
     await b.page.locator('[data-testid="history"] .tx').first().waitFor();
     assert.ok((await b.page.locator('[data-testid="history"]').innerText()).includes("+¥3.21"));
