@@ -23,7 +23,7 @@ export UW_PG_PORT=$(uw_free_port) UW_REDIS_PORT=$(uw_free_port) UW_RUN_DIR="$run
 ports+=("$UW_PG_PORT" "$UW_REDIS_PORT")
 export UW_SKIP_INSTALL=1 UW_SKIP_BUILD=1
 
-cleanup() { "$UWALLET_ROOT/tools/down" >/dev/null 2>&1; rm -rf "$run"; }
+cleanup() { "$UWALLET_ROOT/tools/down" >/dev/null 2>&1; rm -rf "$run" "${TMPDIR:-/tmp}/uwallet-ports.$$"; }
 trap cleanup EXIT
 
 out=$("$UWALLET_ROOT/tools/up" 2>&1)
