@@ -921,7 +921,9 @@ test("step-up: a payer with two-step verification sets the PIN and confirms a ch
     ({ code, step } = await nextTotp(page, secret, step));
     await page.fill('input[name="stepupCode"]', code);
     await page.locator('form[data-testid="stepup-form"] button[type="submit"]').click();
-    await page.waitForFunction(() => /^Sent /.test(document.querySelector(".status.ok")?.textContent ?? ""))
+    // A generous wait: step-up, risk check, ledger and the reply on a loaded 2-core runner (a
+    // 15 s wait once ran out here with nothing on the page; see pageState in the message).
+    await page.waitForFunction(() => /^Sent /.test(document.querySelector(".status.ok")?.textContent ?? ""), null, { timeout: 45000 })
       .catch(async () => { throw new Error(`transfer not made: ${await pageState(page)}`); });
     await b.page.goto(`${BASE}#/history`);
     await b.page.locator('[data-testid="history"] .tx').first().waitFor();
