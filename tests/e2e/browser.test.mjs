@@ -1038,10 +1038,14 @@ test("refund requests: a customer asks from the payment's page, the merchant ref
     // The money alerts on their own; the security ones hold none of these.
     await c.page.locator('[data-testid="alert-filters"] [data-category="transaction"]').click();
     await waitForHash(c.page, "#/alerts?category=transaction");
-    await c.page.waitForFunction(() => document.querySelector('[data-testid="alerts"]')?.textContent.includes("Refund request declined"));
+    await c.page.waitForFunction(() => document.querySelector('[data-testid="alert-filters"] [data-category="transaction"][aria-current="true"]') &&
+      document.querySelector('[data-testid="alerts"]')?.textContent.includes("Refund request declined"));
     await c.page.locator('[data-testid="alert-filters"] [data-category="security"]').click();
     await waitForHash(c.page, "#/alerts?category=security");
-    await c.page.locator('[data-testid="alerts"] li').first().waitFor();
+    // The re-rendered page (its security chip is the current one) with its list loaded, not the
+    // money page still on screen for a moment after the hash changed.
+    await c.page.waitForFunction(() => document.querySelector('[data-testid="alert-filters"] [data-category="security"][aria-current="true"]') &&
+      document.querySelector('[data-testid="alerts"] li'));
     const security = await c.page.locator('[data-testid="alerts"]').innerText();
     assert.doesNotMatch(security, /Refund/, "a money alert among the security ones");
     assert.deepEqual([...c.problems, ...m.problems].filter((p) => !p.includes("Failed to load resource")), []);
