@@ -107,7 +107,6 @@ export async function deskTicketPage(root: HTMLElement, _q: URLSearchParams, pat
         (tkt && slaBadge(tkt)) || "",
         h("small", { class: "muted" }, ` ${t("createdAt")}: ${ts(tkt?.createdAt)}`));
       if (tkt?.userId) customer.replaceChildren(link(`/customer/${tkt.userId}`, t("openCustomer")));
-      customerName = res.messages.find((m) => m.authorKind === AuthorKind.CUSTOMER)?.authorDisplayName ?? customerName;
       res.messages.forEach(add);
       // The dispute panel is drawn when the dispute first shows up or changes state, not on every
       // re-read (the agent may be typing in it).
