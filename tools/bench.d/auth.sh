@@ -56,8 +56,9 @@ bench_auth() {
     { tail -5 "$RUN/auth.log" >&2; uw_die "uwallet-auth did not become healthy"; }
 
   uw_say "load: $clients clients, $seconds s per phase, $users users"
+  local cpu_of="auth:$AUTH_PID,postgres:$(head -1 "$RUN/pg/data/postmaster.pid"),redis:$(cat "$RUN/redis/redis.pid")"
   "$bench_bin" --target="127.0.0.1:$auth_port" --identity-key="$key" --seconds="$seconds" \
-    --clients="$clients" --users="$users" --rounds="$rounds" | tee "$RUN/bench.out"
+    --clients="$clients" --users="$users" --rounds="$rounds" --cpu-of="$cpu_of" | tee "$RUN/bench.out"
   local validations
   validations=$(sed -n 's/.*validations_per_s=\([0-9.]*\).*/\1/p' "$RUN/bench.out")
 

@@ -9,17 +9,24 @@
 //      two adjacent phases see the same machine.
 //   3. ValidateSession over gRPC with N clients: calls/s (the script sets it beside
 //      redis-benchmark's GET rate on the same Redis).
+// With --cpu-of=NAME:PID,... it also prints the CPU each process (with its children, e.g. the
+// PostgreSQL postmaster and its backends) spent per login over the login phases, beside this
+// client's own and the hash's: where the time outside the hash goes, run by run.
 // Bounded: fixed duration, fixed client count, one call in flight per client.
 //
 //   uwallet-auth-bench --target=HOST:PORT --identity-key=KEY [--seconds=10] [--clients=8]
-//                      [--users=16] [--rounds=3]
+//                      [--users=16] [--rounds=3] [--cpu-of=auth:PID,postgres:PID,redis:PID]
 
 #include <grpcpp/grpcpp.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -28,6 +35,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "uwallet/auth/v1/auth.grpc.pb.h"
 #include "uwallet/common/clock.h"
 #include "uwallet/crypto/password.h"
@@ -47,6 +56,7 @@ struct Options {
   int clients = 8;
   int users = 16;
   int rounds = 3;
+  std::vector<std::pair<std::string, int>> cpu_of;  // --cpu-of=name:pid,...
 };
 
 // "--name=value" -> value, when `arg` starts with `name`.
@@ -72,6 +82,15 @@ bool ParseArgs(int argc, char** argv, Options* options) {
       if (!absl::SimpleAtoi(value, &options->users)) return false;
     } else if (Take(arg, "--rounds=", &value)) {
       if (!absl::SimpleAtoi(value, &options->rounds)) return false;
+    } else if (Take(arg, "--cpu-of=", &value)) {
+      for (absl::string_view item : absl::StrSplit(value, ',', absl::SkipEmpty())) {
+        std::pair<std::string, std::string> name_pid = absl::StrSplit(item, ':');
+        int pid = 0;
+        if (name_pid.first.empty() || !absl::SimpleAtoi(name_pid.second, &pid) || pid <= 0) {
+          return false;
+        }
+        options->cpu_of.emplace_back(name_pid.first, pid);
+      }
     } else {
       return false;
     }
@@ -80,6 +99,44 @@ bool ParseArgs(int argc, char** argv, Options* options) {
          options->seconds <= 600 && options->clients > 0 && options->clients <= 256 &&
          options->users > 0 && options->users <= 1000 && options->rounds > 0 &&
          options->rounds <= 20;
+}
+
+// CPU seconds of process `pid` and its live descendants, plus what its reaped children spent
+// (fields 14-17 of /proc/PID/stat: utime, stime, cutime, cstime). 0 once it is gone.
+double TreeCpuSeconds(int pid) {
+  static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  double total = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    int other = 0;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &other)) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t close = stat.rfind(')');  // the command name may hold spaces
+    if (close == std::string::npos) continue;
+    std::vector<std::string> fields = absl::StrSplit(stat.substr(close + 2), ' ');
+    // fields[0] is field 3 (state): field N is fields[N - 3].
+    if (fields.size() < 15) continue;
+    int parent = 0;
+    (void)absl::SimpleAtoi(fields[1], &parent);
+    if (other == pid || parent == pid) {
+      int64_t sum = 0;
+      for (int f = 14; f <= 17; ++f) {
+        int64_t v = 0;
+        (void)absl::SimpleAtoi(fields[f - 3], &v);
+        sum += v;
+      }
+      total += static_cast<double>(sum) / ticks;
+    }
+  }
+  return total;  // grandchildren are not followed: PostgreSQL's backends are the postmaster's
+}
+
+double SelfCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 struct Latencies {
@@ -147,14 +204,21 @@ int main(int argc, char** argv) {
   for (int i = 0; i < kSerialHashes; ++i) (void)uwallet::crypto::VerifyPassword(*hash, kPassword);
   const double hash_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - one_started).count() / kSerialHashes;
-  // Every core hashing, nothing else running (one phase of each round).
+  // Every core hashing, nothing else running (one phase of each round). The CPU those hashes
+  // took, over all rounds, gives the CPU of one hash independently of the machine's drift.
+  std::atomic<int64_t> hashes_done{0};
+  double hash_cpu_seconds = 0;
   auto measure_hashes = [&](int seconds) {
     Latencies hash_latencies;
     std::atomic<int64_t> hash_failures{0};
-    return RunFor(static_cast<int>(cores), seconds, hash_latencies, hash_failures,
-                  [&](int, int64_t) {
-                    return uwallet::crypto::VerifyPassword(*hash, kPassword).value_or(false);
-                  });
+    const double before = SelfCpuSeconds();
+    const double rate =
+        RunFor(static_cast<int>(cores), seconds, hash_latencies, hash_failures, [&](int, int64_t) {
+          ++hashes_done;
+          return uwallet::crypto::VerifyPassword(*hash, kPassword).value_or(false);
+        });
+    hash_cpu_seconds += SelfCpuSeconds() - before;
+    return rate;
   };
 
   // 2. Login through the service.
@@ -198,17 +262,31 @@ int main(int argc, char** argv) {
   std::vector<std::string> tokens(options.clients);
   Latencies login_latencies;
   std::atomic<int64_t> login_failures{0};
+  std::atomic<int64_t> logins{0};
+  // CPU seconds over the login phases: this client, then each --cpu-of process.
+  std::vector<double> login_cpu(options.cpu_of.size() + 1, 0.0);
+  auto cpu_now = [&]() {
+    std::vector<double> now{SelfCpuSeconds()};
+    for (const auto& [name, pid] : options.cpu_of) now.push_back(TreeCpuSeconds(pid));
+    return now;
+  };
   auto measure_logins = [&](int seconds) {
-    return RunFor(options.clients, seconds, login_latencies, login_failures, [&](int c, int64_t i) {
-      pb::LoginRequest request;
-      request.set_identifier(users[(c + i * options.clients) % users.size()]);
-      request.set_password(kPassword);
-      request.mutable_device()->set_device_id(absl::StrCat("bench-device-", c));
-      pb::LoginResponse response;
-      if (!auth[c]->Login(anonymous().get(), request, &response).ok()) return false;
-      tokens[c] = response.session().token();
-      return true;
-    });
+    const std::vector<double> before = cpu_now();
+    const double rate =
+        RunFor(options.clients, seconds, login_latencies, login_failures, [&](int c, int64_t i) {
+          pb::LoginRequest request;
+          request.set_identifier(users[(c + i * options.clients) % users.size()]);
+          request.set_password(kPassword);
+          request.mutable_device()->set_device_id(absl::StrCat("bench-device-", c));
+          pb::LoginResponse response;
+          if (!auth[c]->Login(anonymous().get(), request, &response).ok()) return false;
+          tokens[c] = response.session().token();
+          ++logins;
+          return true;
+        });
+    const std::vector<double> after = cpu_now();
+    for (size_t i = 0; i < login_cpu.size(); ++i) login_cpu[i] += after[i] - before[i];
+    return rate;
   };
   // Rounds: hashing alone, then logins, side by side in time.
   const int hash_seconds = std::max(2, options.seconds / 2);
@@ -242,6 +320,26 @@ int main(int argc, char** argv) {
       logins_per_s, options.clients, login_latencies.Percentile(0.5),
       login_latencies.Percentile(0.99), static_cast<long long>(login_failures.load()),
       100.0 * median(ratios), 100.0 * logins_per_s / hashes_per_s);
+  if (logins.load() > 0) {
+    // Where a login's CPU goes, over the login phases (warm-up and all): the hash itself runs
+    // inside the auth process, so "auth outside the hash" is its share minus one hash.
+    const double per_login_ms = 1000.0 / static_cast<double>(logins.load());
+    std::string line =
+        absl::StrFormat("CPU per login (ms): client %.2f", login_cpu[0] * per_login_ms);
+    double total = login_cpu[0] * per_login_ms;
+    for (size_t i = 0; i < options.cpu_of.size(); ++i) {
+      const double ms = login_cpu[i + 1] * per_login_ms;
+      total += ms;
+      absl::StrAppendFormat(&line, ", %s %.2f", options.cpu_of[i].first, ms);
+    }
+    const double hash_cpu_ms =
+        1000.0 * hash_cpu_seconds / static_cast<double>(std::max<int64_t>(1, hashes_done.load()));
+    absl::StrAppendFormat(&line,
+                          "; total %.2f against %.2f of CPU per hash in the hashing-alone phases "
+                          "(%.2f more; 90%% of the hash rate leaves %.2f)",
+                          total, hash_cpu_ms, total - hash_cpu_ms, hash_cpu_ms / 9.0);
+    std::printf("%s\n", line.c_str());
+  }
 
   // 3. ValidateSession as the gateway calls it.
   const std::string gateway = signer->SignService("gateway");
