@@ -24,6 +24,17 @@ absl::Time TimeAt(const pg::Result& result, int row, int column) {
 
 #define UW_US(column) "(extract(epoch from " column ") * 1000000)::bigint"
 
+// clang-format off
+constexpr char kDevicesSql[] =
+    "SELECT device_id, name, platform, app_version, "
+    UW_US("first_seen_at") ", " UW_US("last_seen_at") ", last_ip"
+    " FROM devices WHERE user_id = $1::uuid ORDER BY last_seen_at DESC LIMIT $2";
+constexpr char kTotpSelectSql[] =
+    "SELECT secret_sealed, enabled, " UW_US("pending_expires_at") ", last_used_counter, "
+    UW_US("created_at") ", " UW_US("enabled_at")
+    " FROM totp_secrets WHERE user_id = $1::uuid";
+// clang-format on
+
 pg::Param OptionalText(const std::string& text) {
   return text.empty() ? pg::Param() : pg::Param(text);
 }
@@ -47,11 +58,14 @@ absl::Status ContactTaken(const absl::Status& status) {
   return status;
 }
 
+// clang-format off
 constexpr char kUserColumns[] =
     "user_id::text, coalesce(phone, ''), coalesce(email, ''), phone_verified, email_verified,"
     " display_name, locale, array_to_string(roles, ','), status, coalesce(frozen_reason, ''),"
-    " coalesce(frozen_by, ''), coalesce(frozen_case_id, ''), " UW_US("frozen_at") ", " UW_US(
-        "created_at") ", " UW_US("updated_at") ", " UW_US("last_login_at");
+    " coalesce(frozen_by, ''), coalesce(frozen_case_id, ''), "
+    UW_US("frozen_at") ", " UW_US("created_at") ", " UW_US("updated_at") ", "
+    UW_US("last_login_at");
+// clang-format on
 
 User UserAt(const pg::Result& r, int row) {
   User user;
@@ -86,9 +100,11 @@ std::string UserByIdSql(bool for_update) {
                       for_update ? " FOR UPDATE" : "");
 }
 
-#define UW_LOCKOUT_COLUMNS \
-  "failed_attempts, lock_count, " UW_US("locked_at") ", " UW_US("locked_until") ", " \
-                                                     "locked_indefinitely, " UW_US("last_failed_at")
+// clang-format off
+#define UW_LOCKOUT_COLUMNS                                                        \
+  "failed_attempts, lock_count, " UW_US("locked_at") ", " UW_US("locked_until") \
+  ", locked_indefinitely, " UW_US("last_failed_at")
+// clang-format on
 
 std::string LockoutSql(bool for_update) {
   return absl::StrCat("SELECT " UW_LOCKOUT_COLUMNS " FROM lockouts WHERE user_id = $1::uuid",
@@ -300,14 +316,7 @@ class PgAuthTx final : public AuthTx {
   }
 
   absl::StatusOr<std::vector<KnownDevice>> Devices(absl::string_view user_id) override {
-    UW_ASSIGN_OR_RETURN(
-        pg::Result r,
-        conn_.Exec("SELECT device_id, name, platform, app_version, " UW_US(
-                       "first_seen_at") ", " UW_US("last_seen_at") ", last_ip"
-                                                                   " FROM devices WHERE user_id = "
-                                                                   "$1::uuid ORDER BY "
-                                                                   "last_seen_at DESC LIMIT $2",
-                   pg::P(user_id, kKnownDevicesMax)));
+    UW_ASSIGN_OR_RETURN(pg::Result r, conn_.Exec(kDevicesSql, pg::P(user_id, kKnownDevicesMax)));
     std::vector<KnownDevice> devices;
     for (int row = 0; row < r.Rows(); ++row) {
       KnownDevice known;
@@ -372,28 +381,7 @@ class PgAuthTx final : public AuthTx {
                                                  bool for_update) override {
     UW_ASSIGN_OR_RETURN(
         pg::Result r,
-        conn_.Exec(absl::StrCat("SELECT secret_sealed, enabled, " UW_US(
-                                    "pending_expires_at") ", "
-                                                          "last_used_"
-                                                          "counter,"
-                                                          " " UW_US("crea"
-                                                                    "ted_"
-                                                                    "at") ", " UW_US("enabled_"
-                                                                                     "at") " FRO"
-                                                                                           "M "
-                                                                                           "totp"
-                                                                                           "_sec"
-                                                                                           "rets"
-                                                                                           " WHE"
-                                                                                           "RE "
-                                                                                           "user"
-                                                                                           "_id "
-                                                                                           "= "
-                                                                                           "$1::"
-                                                                                           "uui"
-                                                                                           "d",
-                                for_update ? " FOR UPDATE" : ""),
-                   pg::P(user_id)));
+        conn_.Exec(absl::StrCat(kTotpSelectSql, for_update ? " FOR UPDATE" : ""), pg::P(user_id)));
     if (r.Rows() == 0) return std::optional<TotpRecord>();
     TotpRecord record;
     record.user_id = std::string(user_id);
