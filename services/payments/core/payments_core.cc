@@ -412,12 +412,9 @@ absl::StatusOr<Payment> PaymentsCore::Transfer(const Caller& caller,
   const std::string digest =
       Digest({"transfer", PayeeText(command.to), absl::StrCat(command.amount.amount_minor),
               command.amount.currency, command.note});
-  UW_ASSIGN_OR_RETURN(std::optional<Payment> existing,
-                      store_.FindByKey(caller.user_id, command.idempotency_key));
-  if (existing) {
-    if (existing->request_digest != digest) return KeyReused();
-    return Resume(*std::move(existing));
-  }
+  UW_ASSIGN_OR_RETURN(std::optional<Payment> replayed,
+                      Replay(caller.user_id, command.idempotency_key, digest));
+  if (replayed) return *std::move(replayed);
   UW_RETURN_IF_ERROR(CheckPin(caller.user_id, command.pin));
   UW_RETURN_IF_ERROR(CheckPayer(caller.user_id));
   absl::StatusOr<UserInfo> payee = auth_.LookupUser(command.to);
@@ -478,12 +475,9 @@ absl::StatusOr<Payment> PaymentsCore::PayMerchant(const Caller& caller,
   if (order_ref.size() > kOrderRefBytesMax) return Invalid("order_ref", "order_ref is too long");
   const std::string digest = Digest({"merchant", merchant_id, absl::StrCat(amount->amount_minor),
                                      amount->currency, order_ref, code_id});
-  UW_ASSIGN_OR_RETURN(std::optional<Payment> existing,
-                      store_.FindByKey(caller.user_id, command.idempotency_key));
-  if (existing) {
-    if (existing->request_digest != digest) return KeyReused();
-    return Resume(*std::move(existing));
-  }
+  UW_ASSIGN_OR_RETURN(std::optional<Payment> replayed,
+                      Replay(caller.user_id, command.idempotency_key, digest));
+  if (replayed) return *std::move(replayed);
   UW_RETURN_IF_ERROR(CheckPin(caller.user_id, command.pin));
   UW_RETURN_IF_ERROR(CheckPayer(caller.user_id));
   UW_ASSIGN_OR_RETURN(Party merchant, ResolveMerchant(merchant_id));
@@ -562,8 +556,25 @@ absl::StatusOr<Payment> PaymentsCore::ExecuteMove(const Caller& caller, MoveSpec
     limit.reset();
   }
   payment.history.push_back({payment.status, now, payment.failure_reason, ""});
+  return InsertAndResume(std::move(payment), limit, spec.digest);
+}
+
+absl::StatusOr<std::optional<Payment>> PaymentsCore::Replay(const std::string& user_id,
+                                                            const std::string& idempotency_key,
+                                                            const std::string& digest) {
+  UW_ASSIGN_OR_RETURN(std::optional<Payment> existing, store_.FindByKey(user_id, idempotency_key));
+  if (!existing) return std::optional<Payment>();
+  if (existing->request_digest != digest) return KeyReused();
+  UW_ASSIGN_OR_RETURN(Payment resumed, Resume(*std::move(existing)));
+  return std::optional<Payment>(std::move(resumed));
+}
+
+absl::StatusOr<Payment> PaymentsCore::InsertAndResume(Payment payment,
+                                                      const std::optional<DailyLimitCheck>& limit,
+                                                      const std::string& digest) {
   UW_ASSIGN_OR_RETURN(InsertResult inserted, store_.InsertPayment(payment, limit));
-  if (!inserted.inserted && inserted.payment.request_digest != spec.digest) return KeyReused();
+  // Lost a race with the same key: the winner's payment is the answer, if it is the same request.
+  if (!inserted.inserted && inserted.payment.request_digest != digest) return KeyReused();
   return Resume(std::move(inserted.payment));
 }
 
@@ -649,12 +660,9 @@ absl::StatusOr<Payment> PaymentsCore::TopUp(const Caller& caller, const TopUpCom
   const std::string digest =
       Digest({"top_up", command.bank_card_id, absl::StrCat(command.amount.amount_minor),
               command.amount.currency});
-  UW_ASSIGN_OR_RETURN(std::optional<Payment> existing,
-                      store_.FindByKey(caller.user_id, command.idempotency_key));
-  if (existing) {
-    if (existing->request_digest != digest) return KeyReused();
-    return Resume(*std::move(existing));
-  }
+  UW_ASSIGN_OR_RETURN(std::optional<Payment> replayed,
+                      Replay(caller.user_id, command.idempotency_key, digest));
+  if (replayed) return *std::move(replayed);
   UW_ASSIGN_OR_RETURN(std::optional<BankCard> card,
                       store_.GetCard(caller.user_id, command.bank_card_id));
   if (!card) return NotFound("CARD_NOT_FOUND", "no such bank card");
@@ -705,9 +713,7 @@ absl::StatusOr<Payment> PaymentsCore::TopUp(const Caller& caller, const TopUpCom
     payment.next_check_at = absl::InfiniteFuture();
   }
   payment.history.push_back({payment.status, now, payment.failure_reason, ""});
-  UW_ASSIGN_OR_RETURN(InsertResult inserted, store_.InsertPayment(payment, limit));
-  if (!inserted.inserted && inserted.payment.request_digest != digest) return KeyReused();
-  return Resume(std::move(inserted.payment));
+  return InsertAndResume(std::move(payment), limit, digest);
 }
 
 absl::StatusOr<Payment> PaymentsCore::ResumeTopUp(Payment payment) {
@@ -753,12 +759,9 @@ absl::StatusOr<Payment> PaymentsCore::Withdraw(const Caller& caller,
   const std::string digest =
       Digest({"withdrawal", command.bank_card_id, absl::StrCat(command.amount.amount_minor),
               command.amount.currency});
-  UW_ASSIGN_OR_RETURN(std::optional<Payment> existing,
-                      store_.FindByKey(caller.user_id, command.idempotency_key));
-  if (existing) {
-    if (existing->request_digest != digest) return KeyReused();
-    return Resume(*std::move(existing));
-  }
+  UW_ASSIGN_OR_RETURN(std::optional<Payment> replayed,
+                      Replay(caller.user_id, command.idempotency_key, digest));
+  if (replayed) return *std::move(replayed);
   UW_ASSIGN_OR_RETURN(std::optional<BankCard> card,
                       store_.GetCard(caller.user_id, command.bank_card_id));
   if (!card) return NotFound("CARD_NOT_FOUND", "no such bank card");
@@ -818,9 +821,7 @@ absl::StatusOr<Payment> PaymentsCore::Withdraw(const Caller& caller,
     limit.reset();
   }
   payment.history.push_back({payment.status, now, payment.failure_reason, ""});
-  UW_ASSIGN_OR_RETURN(InsertResult inserted, store_.InsertPayment(payment, limit));
-  if (!inserted.inserted && inserted.payment.request_digest != digest) return KeyReused();
-  return Resume(std::move(inserted.payment));
+  return InsertAndResume(std::move(payment), limit, digest);
 }
 
 absl::StatusOr<Payment> PaymentsCore::ResumeWithdrawal(Payment payment) {

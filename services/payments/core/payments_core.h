@@ -268,6 +268,15 @@ class PaymentsCore {
   absl::Status FinishScheduleRun(const Payment& payment);
   struct MoveSpec;
   [[nodiscard]] absl::StatusOr<Payment> ExecuteMove(const Caller& caller, MoveSpec spec);
+  // The payment an earlier request with this key made, resumed where it stopped; KEY_REUSED when
+  // that request was another one (digest); nullopt when the key is new.
+  [[nodiscard]] absl::StatusOr<std::optional<Payment>> Replay(const std::string& user_id,
+                                                              const std::string& idempotency_key,
+                                                              const std::string& digest);
+  // Records a new payment (checking `limit` in the same transaction) and carries it on.
+  [[nodiscard]] absl::StatusOr<Payment> InsertAndResume(Payment payment,
+                                                        const std::optional<DailyLimitCheck>& limit,
+                                                        const std::string& digest);
   [[nodiscard]] absl::StatusOr<Payment> Resume(Payment payment);
   [[nodiscard]] absl::StatusOr<Payment> ResumeMove(Payment payment);
   [[nodiscard]] absl::StatusOr<Payment> ResumeTopUp(Payment payment);
