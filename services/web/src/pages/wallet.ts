@@ -175,6 +175,53 @@ export async function topUpPage(root: HTMLElement): Promise<void> {
   await load();
 }
 
+type StatusLine = ReturnType<typeof statusLine>;
+
+// The confirm step of a payment (transfer, withdrawal, merchant QR): `form` (summary, PIN,
+// submit) replaces step1; submitting calls `pay`, which sends with the current idempotency key
+// and reports success. A refused payment is final for its key, so the next try is a new
+// operation (`renewKey`); PIN_NOT_SET links to the PIN page; STEP_UP_REQUIRED asks for a code
+// and sends again with the step-up token.
+function confirmPayment(c: {
+  form: HTMLFormElement;
+  pin: HTMLInputElement;
+  step1: HTMLElement;
+  step2: HTMLElement;
+  status: StatusLine;
+  pinNext: string;
+  renewKey: () => void;
+  pay: (stepUpToken: string) => Promise<void>;
+}): void {
+  const stepUpSlot = h("div", { "data-testid": "stepup-slot" });
+  const send = async (stepUpToken: string): Promise<void> => {
+    try {
+      await c.pay(stepUpToken);
+      c.renewKey();
+      c.step2.setAttribute("hidden", "");
+      c.step1.removeAttribute("hidden");
+    } catch (err) {
+      if (!isTransient(err)) c.renewKey();
+      showError(c.status, err);
+      if (reasonName(err) === "PIN_NOT_SET") c.status.append(" ", link(c.pinNext, t("setPin")));
+      if (reasonName(err) === "STEP_UP_REQUIRED" && !stepUpToken) {
+        stepUpSlot.replaceChildren(await stepUpPrompt(StepUpAction.LARGE_PAYMENT, async (token) => {
+          c.status.info(t("stepUpRetrying"));
+          stepUpSlot.replaceChildren();
+          await send(token);
+        }));
+      }
+    }
+  };
+  c.form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    void send("");
+  });
+  c.step2.replaceChildren(c.form, stepUpSlot);
+  c.step1.setAttribute("hidden", "");
+  c.step2.removeAttribute("hidden");
+  c.pin.focus();
+}
+
 export function transferPage(root: HTMLElement, q: URLSearchParams): void {
   const status = statusLine();
   const payee = field(t("payee"), { name: "payee", type: "text", required: true, value: q.get("to") ?? "" }, t("payeeHint"));
@@ -202,39 +249,17 @@ export function transferPage(root: HTMLElement, q: URLSearchParams): void {
         h("dt", null, t("total")), h("dd", { "data-testid": "total" }, money(quote.total)),
         quote.arrivesBy ? [h("dt", null, t("arrivesBy")), h("dd", null, ts(quote.arrivesBy))] : null);
       const form = h("form", null, h("h2", null, t("confirmTitle")), dl, quote.stepUpRequired ? h("p", { class: "status warn" }, t("stepUpNeeded")) : null, pin.wrap, h("div", { class: "row" }, confirmBtn, back));
-      const stepUpSlot = h("div", { "data-testid": "stepup-slot" });
-      const send = async (stepUpToken: string): Promise<void> => {
-        try {
+      confirmPayment({
+        form, pin: pin.input, step1, step2, status, pinNext: "/pin?next=transfer",
+        renewKey: () => { key = idempotencyKey(); },
+        pay: async (stepUpToken) => {
           const res = await api.payments.transfer({ idempotencyKey: key, to, amount: { amountMinor: minor, currency: CURRENCY }, note: note.input.value, pin: pin.input.value, stepUpToken });
-          key = idempotencyKey();
           const p = res.payment;
           if (p?.status === PaymentStatus.SUCCEEDED) status.ok(t("transferDone", { amount: money(p.amount), name: quote.payeeDisplayName || payee.input.value }));
           else status.info(t("transferPending", { status: enumName(PaymentStatusSchema, p?.status ?? 0, "PAYMENT_STATUS_") }));
-          step2.setAttribute("hidden", "");
-          step1.removeAttribute("hidden");
           step1.reset();
-        } catch (err) {
-          // A refused payment is final for its idempotency key: the next try is a new operation.
-          if (!isTransient(err)) key = idempotencyKey();
-          showError(status, err);
-          if (reasonName(err) === "PIN_NOT_SET") status.append(" ", link("/pin?next=transfer", t("setPin")));
-          if (reasonName(err) === "STEP_UP_REQUIRED" && !stepUpToken) {
-            stepUpSlot.replaceChildren(await stepUpPrompt(StepUpAction.LARGE_PAYMENT, async (token) => {
-              status.info(t("stepUpRetrying"));
-              stepUpSlot.replaceChildren();
-              await send(token);
-            }));
-          }
-        }
-      };
-      form.addEventListener("submit", (e2) => {
-        e2.preventDefault();
-        void send("");
+        },
       });
-      step2.replaceChildren(form, stepUpSlot);
-      step1.setAttribute("hidden", "");
-      step2.removeAttribute("hidden");
-      pin.input.focus();
     } catch (e) {
       showError(status, e);
     }
@@ -390,36 +415,15 @@ export async function withdrawPage(root: HTMLElement): Promise<void> {
           h("dt", null, t("total")), h("dd", null, money(quote.total)),
           h("dt", null, t("arrivesBy")), h("dd", { "data-testid": "arrives-by" }, quote.arrivesBy ? ts(quote.arrivesBy) : "—")),
         pin.wrap, h("div", { class: "row" }, h("button", { type: "submit" }, t("withdraw")), back));
-      const stepUpSlot = h("div", { "data-testid": "stepup-slot" });
-      const send = async (stepUpToken: string): Promise<void> => {
-        try {
+      confirmPayment({
+        form, pin: pin.input, step1, step2, status, pinNext: "/pin?next=withdraw",
+        renewKey: () => { key = idempotencyKey(); },
+        pay: async (stepUpToken) => {
           const res = await api.payments.withdraw({ idempotencyKey: key, bankCardId: sel.input.value, amount, pin: pin.input.value, stepUpToken });
-          key = idempotencyKey();
           const p = res.payment;
           status.ok(t("withdrawDone", { amount: p?.amount ? money(p.amount) : formatMoney(minor, CURRENCY, lang()), when: p?.arrivesBy ? ts(p.arrivesBy) : quote.arrivesBy ? ts(quote.arrivesBy) : "—" }));
-          step2.setAttribute("hidden", "");
-          step1.removeAttribute("hidden");
-        } catch (err) {
-          if (!isTransient(err)) key = idempotencyKey();
-          showError(status, err);
-          if (reasonName(err) === "PIN_NOT_SET") status.append(" ", link("/pin?next=withdraw", t("setPin")));
-          if (reasonName(err) === "STEP_UP_REQUIRED" && !stepUpToken) {
-            stepUpSlot.replaceChildren(await stepUpPrompt(StepUpAction.LARGE_PAYMENT, async (token) => {
-              status.info(t("stepUpRetrying"));
-              stepUpSlot.replaceChildren();
-              await send(token);
-            }));
-          }
-        }
-      };
-      form.addEventListener("submit", (e2) => {
-        e2.preventDefault();
-        void send("");
+        },
       });
-      step2.replaceChildren(form, stepUpSlot);
-      step1.setAttribute("hidden", "");
-      step2.removeAttribute("hidden");
-      pin.input.focus();
     } catch (e) {
       showError(status, e);
     }
@@ -491,35 +495,14 @@ export function payQrPage(root: HTMLElement, q: URLSearchParams): void {
           h("dt", null, t("fee")), h("dd", null, money(quote.fee)),
           h("dt", null, t("total")), h("dd", null, money(quote.total))),
         pin.wrap, h("div", { class: "row" }, h("button", { type: "submit" }, t("pay")), back));
-      const stepUpSlot = h("div", { "data-testid": "stepup-slot" });
-      const send = async (stepUpToken: string): Promise<void> => {
-        try {
+      confirmPayment({
+        form, pin: pin.input, step1, step2, status, pinNext: "/pin?next=pay",
+        renewKey: () => { key = idempotencyKey(); },
+        pay: async (stepUpToken) => {
           const res = await api.payments.payMerchant({ idempotencyKey: key, merchant: { case: "qrPayload", value: qr }, amount, pin: pin.input.value, stepUpToken });
-          key = idempotencyKey();
           status.ok(t("paid", { amount: money(res.payment?.amount ?? quote.amount), name: quote.payeeDisplayName }));
-          step2.setAttribute("hidden", "");
-          step1.removeAttribute("hidden");
-        } catch (err) {
-          if (!isTransient(err)) key = idempotencyKey();
-          showError(status, err);
-          if (reasonName(err) === "PIN_NOT_SET") status.append(" ", link("/pin?next=pay", t("setPin")));
-          if (reasonName(err) === "STEP_UP_REQUIRED" && !stepUpToken) {
-            stepUpSlot.replaceChildren(await stepUpPrompt(StepUpAction.LARGE_PAYMENT, async (token) => {
-              status.info(t("stepUpRetrying"));
-              stepUpSlot.replaceChildren();
-              await send(token);
-            }));
-          }
-        }
-      };
-      form.addEventListener("submit", (e2) => {
-        e2.preventDefault();
-        void send("");
+        },
       });
-      step2.replaceChildren(form, stepUpSlot);
-      step1.setAttribute("hidden", "");
-      step2.removeAttribute("hidden");
-      pin.input.focus();
     } catch (e) {
       showError(status, e);
     }
