@@ -219,6 +219,18 @@ void RefundRequestToProto(const RefundRequestRecord& record, v1::RefundRequest* 
   out->set_decision_reason(record.decision_reason);
 }
 
+// A page of refund requests into either side's response (customer's or merchant's).
+template <typename Response>
+absl::Status ListRefundRequestsInto(PaymentsCore& core, RefundRequestQuery query, int page_size,
+                                    const std::string& page_token, Response* resp) {
+  UW_ASSIGN_OR_RETURN(auto page, core.ListRefundRequests(std::move(query), page_size, page_token));
+  for (const RefundRequestRecord& r : page.first) {
+    RefundRequestToProto(r, resp->add_refund_requests());
+  }
+  resp->set_next_page_token(page.second);
+  return absl::OkStatus();
+}
+
 PaymentQuery QueryFrom(const std::string& user_id, const v1::PaymentFilter& filter) {
   PaymentQuery query{.user_id = user_id};
   for (int kind : filter.kinds()) query.kinds.push_back(static_cast<PaymentKind>(kind));
@@ -423,14 +435,8 @@ grpc::Status PaymentsGrpc::ListRefundRequests(grpc::ServerContext* context,
                                               const v1::ListRefundRequestsRequest* req,
                                               v1::ListRefundRequestsResponse* resp) {
   return Serve(context, deps_, "PaymentsService/ListRefundRequests", [&](const auto& identity) {
-    UW_ASSIGN_OR_RETURN(
-        auto page, deps_.core.ListRefundRequests({.user_id = identity.user_id}, req->page_size(),
-                                                 req->page_token()));
-    for (const RefundRequestRecord& r : page.first) {
-      RefundRequestToProto(r, resp->add_refund_requests());
-    }
-    resp->set_next_page_token(page.second);
-    return absl::OkStatus();
+    return ListRefundRequestsInto(deps_.core, {.user_id = identity.user_id}, req->page_size(),
+                                  req->page_token(), resp);
   });
 }
 
@@ -592,13 +598,8 @@ grpc::Status MerchantGrpc::ListRefundRequests(
   return Serve(context, deps_, "MerchantService/ListRefundRequests", [&](const auto& identity) {
     RefundRequestQuery query{.merchant_id = identity.user_id};
     for (int status : req->statuses()) query.statuses.push_back(status);
-    UW_ASSIGN_OR_RETURN(auto page, deps_.core.ListRefundRequests(std::move(query), req->page_size(),
-                                                                 req->page_token()));
-    for (const RefundRequestRecord& r : page.first) {
-      RefundRequestToProto(r, resp->add_refund_requests());
-    }
-    resp->set_next_page_token(page.second);
-    return absl::OkStatus();
+    return ListRefundRequestsInto(deps_.core, std::move(query), req->page_size(), req->page_token(),
+                                  resp);
   });
 }
 
