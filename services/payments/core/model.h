@@ -216,8 +216,10 @@ struct RefundRequestRecord {
 
 // A page of refund requests: a customer's (user_id) or a merchant's (merchant_id), newest first.
 struct RefundRequestQuery {
+  // The customer's or the merchant's requests; with neither (staff), `payment_id`'s.
   std::string user_id;
   std::string merchant_id;
+  std::string payment_id;               // empty: every payment
   std::vector<int> statuses;            // empty: all
   std::string after_refund_request_id;  // page: ids older than this one
   int limit = 20;

@@ -1019,6 +1019,11 @@ absl::StatusOr<Payment> PaymentsCore::GetAnyPayment(const std::string& payment_i
   return *payment;
 }
 
+absl::StatusOr<std::vector<RefundRequestRecord>> PaymentsCore::PaymentRefundRequests(
+    const std::string& payment_id) {
+  return store_.ListRefundRequests({.payment_id = payment_id, .limit = kPageSizeMax});
+}
+
 namespace {
 
 // A keyset page: how many rows to ask the store for (one more than the page, to learn whether

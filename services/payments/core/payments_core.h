@@ -203,6 +203,9 @@ class PaymentsCore {
   [[nodiscard]] absl::StatusOr<Payment> GetPayment(const std::string& user_id,
                                                    const std::string& payment_id);
   [[nodiscard]] absl::StatusOr<Payment> GetAnyPayment(const std::string& payment_id);
+  // Staff: the refund requests on a payment, newest first (at most kPageSizeMax).
+  [[nodiscard]] absl::StatusOr<std::vector<RefundRequestRecord>> PaymentRefundRequests(
+      const std::string& payment_id);
   // Returns the page and the next page token ("" at the end).
   [[nodiscard]] absl::StatusOr<std::pair<std::vector<Payment>, std::string>> ListPayments(
       PaymentQuery query, int page_size, const std::string& page_token);

@@ -435,8 +435,9 @@ grpc::Status PaymentsGrpc::ListRefundRequests(grpc::ServerContext* context,
                                               const v1::ListRefundRequestsRequest* req,
                                               v1::ListRefundRequestsResponse* resp) {
   return Serve(context, deps_, "PaymentsService/ListRefundRequests", [&](const auto& identity) {
-    return ListRefundRequestsInto(deps_.core, {.user_id = identity.user_id}, req->page_size(),
-                                  req->page_token(), resp);
+    return ListRefundRequestsInto(deps_.core,
+                                  {.user_id = identity.user_id, .payment_id = req->payment_id()},
+                                  req->page_size(), req->page_token(), resp);
   });
 }
 
@@ -625,6 +626,11 @@ grpc::Status AdminGrpc::GetPayment(grpc::ServerContext* context,
   return Serve(context, deps_, "PaymentsAdminService/GetPayment", [&](const auto&) {
     UW_ASSIGN_OR_RETURN(Payment payment, deps_.core.GetAnyPayment(req->payment_id()));
     PaymentToProto(payment, resp->mutable_payment());
+    UW_ASSIGN_OR_RETURN(std::vector<RefundRequestRecord> requests,
+                        deps_.core.PaymentRefundRequests(payment.payment_id));
+    for (const RefundRequestRecord& r : requests) {
+      RefundRequestToProto(r, resp->add_refund_requests());
+    }
     return absl::OkStatus();
   });
 }

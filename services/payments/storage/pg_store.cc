@@ -987,19 +987,28 @@ absl::StatusOr<std::vector<RefundRequestRecord>> PgPaymentStore::ListRefundReque
     return WithReason(absl::StatusCode::kInvalidArgument, "PAGE_TOKEN_INVALID",
                       "page_token is not valid");
   }
+  if (!query.payment_id.empty() && !IsUuid(query.payment_id)) {
+    return WithReason(absl::StatusCode::kNotFound, "PAYMENT_NOT_FOUND", "no such payment");
+  }
   const std::string statuses = absl::StrCat("{", absl::StrJoin(query.statuses, ","), "}");
-  // One of the two owners is set (the core checks); each has its own index
-  // (refund_requests_by_user / refund_requests_by_merchant).
-  const char* owner = query.user_id.empty() ? "merchant_id = $1" : "user_id = $1";
+  // The customer, the merchant or (staff) the payment; each has its own index
+  // (refund_requests_by_user / _by_merchant / _by_payment).
+  const char* owner = !query.user_id.empty()       ? "user_id = $1"
+                      : !query.merchant_id.empty() ? "merchant_id = $1"
+                                                   : "payment_id = $1::uuid";
+  const std::string& owner_id = !query.user_id.empty()       ? query.user_id
+                                : !query.merchant_id.empty() ? query.merchant_id
+                                                             : query.payment_id;
   UW_ASSIGN_OR_RETURN(
       pg::Result r,
       pool_.Exec(
           absl::StrCat("SELECT ", kRefundRequestColumns, " FROM refund_requests WHERE ", owner,
                        " AND (cardinality($2::int[]) = 0 OR status = ANY($2::int[])) "
                        "AND ($3::uuid IS NULL OR refund_request_id < $3::uuid) "
+                       "AND ($5::uuid IS NULL OR payment_id = $5::uuid) "
                        "ORDER BY refund_request_id DESC LIMIT $4"),
-          pg::P(query.user_id.empty() ? query.merchant_id : query.user_id, statuses,
-                OptionalText(query.after_refund_request_id), query.limit)));
+          pg::P(owner_id, statuses, OptionalText(query.after_refund_request_id), query.limit,
+                OptionalText(query.payment_id))));
   std::vector<RefundRequestRecord> out;
   out.reserve(r.Rows());
   for (int i = 0; i < r.Rows(); ++i) out.push_back(RefundRequestFrom(r, i));

@@ -628,6 +628,7 @@ class FakeStore final : public PaymentStore {
     for (const auto& r : refund_requests_) {
       if (!query.user_id.empty() && r.user_id != query.user_id) continue;
       if (!query.merchant_id.empty() && r.merchant_id != query.merchant_id) continue;
+      if (!query.payment_id.empty() && r.payment_id != query.payment_id) continue;
       if (!query.statuses.empty() && std::find(query.statuses.begin(), query.statuses.end(),
                                                r.status) == query.statuses.end()) {
         continue;

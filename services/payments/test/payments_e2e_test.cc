@@ -97,6 +97,7 @@ class Suite {
     ledger_admin = ledger_pb::LedgerAdminService::NewStub(ledger_channel);
     payments = pay_pb::PaymentsService::NewStub(payments_channel);
     merchant = pay_pb::MerchantService::NewStub(payments_channel);
+    payments_admin = pay_pb::PaymentsAdminService::NewStub(payments_channel);
     fraud = fraud_pb::FraudService::NewStub(
         grpc::CreateChannel(env_.at("UWALLET_FRAUD_ADDR"), grpc::InsecureChannelCredentials()));
     ip_ = absl::StrCat("203.0.113.", 1 + std::random_device{}() % 250);
@@ -229,6 +230,7 @@ class Suite {
   std::unique_ptr<ledger_pb::LedgerAdminService::Stub> ledger_admin;
   std::unique_ptr<pay_pb::PaymentsService::Stub> payments;
   std::unique_ptr<pay_pb::MerchantService::Stub> merchant;
+  std::unique_ptr<pay_pb::PaymentsAdminService::Stub> payments_admin;
   std::unique_ptr<fraud_pb::FraudService::Stub> fraud;
 
  private:
@@ -411,6 +413,34 @@ TEST_CASE("e2e: register, top up, pay a person and a merchant, refund, withdraw;
   REQUIRE(mine.refund_requests(0).refund_request_id() ==
           asked.refund_request().refund_request_id());
   REQUIRE(mine.refund_requests(0).status() == pay_pb::REFUND_REQUEST_STATUS_REFUNDED);
+  // The payment's page asks for that payment's requests only: both of them, newest first; none
+  // on another payment.
+  pay_pb::ListRefundRequestsRequest on_payment;
+  on_payment.set_payment_id(paid.payment().payment_id());
+  pay_pb::ListRefundRequestsResponse on_payment_list;
+  REQUIRE_OK(
+      suite.payments->ListRefundRequests(suite.As(alice).get(), on_payment, &on_payment_list));
+  REQUIRE(on_payment_list.refund_requests_size() == 2);
+  REQUIRE(on_payment_list.refund_requests(0).refund_request_id() == request2);
+  on_payment.set_payment_id(refunded2.refund().payment_id());
+  REQUIRE_OK(
+      suite.payments->ListRefundRequests(suite.As(alice).get(), on_payment, &on_payment_list));
+  REQUIRE(on_payment_list.refund_requests_size() == 0);
+  // An agent deciding a dispute about the payment reads the requests and the shop's answers with
+  // it; a customer cannot use the staff call.
+  pay_pb::PaymentsAdminServiceGetPaymentRequest staff_get;
+  staff_get.set_payment_id(paid.payment().payment_id());
+  pay_pb::PaymentsAdminServiceGetPaymentResponse staff_view;
+  REQUIRE_OK(suite.payments_admin->GetPayment(suite.AsAdmin().get(), staff_get, &staff_view));
+  REQUIRE(staff_view.payment().payment_id() == paid.payment().payment_id());
+  REQUIRE(staff_view.refund_requests_size() == 2);
+  REQUIRE(staff_view.refund_requests(0).refund_request_id() == request2);
+  REQUIRE(staff_view.refund_requests(0).status() == pay_pb::REFUND_REQUEST_STATUS_REJECTED);
+  REQUIRE(staff_view.refund_requests(0).reason() == "the box was damaged too");
+  REQUIRE(staff_view.refund_requests(0).decision_reason() == "the rest of the box is fine");
+  REQUIRE(staff_view.refund_requests(1).status() == pay_pb::REFUND_REQUEST_STATUS_REFUNDED);
+  REQUIRE(suite.payments_admin->GetPayment(suite.As(alice).get(), staff_get, &staff_view)
+              .error_code() == grpc::StatusCode::PERMISSION_DENIED);
 
   // What happened reaches Alice as transaction alerts (payments' outbox → the event stream →
   // fraud's consumer): the refund she received, the transfer that did not go through, and the

@@ -501,9 +501,12 @@ TEST_CASE("pg: customers and merchants page through refund requests, newest firs
   PgFixture f;
   f.auth.Add("other-shop", "O*p", "", true);
   std::vector<std::string> ids;  // oldest first
+  std::vector<std::string> payment_ids;
   for (int i = 0; i < 5; ++i) {
     f.clock.Advance(absl::Seconds(1));
-    ids.push_back(PayAndAsk(f, std::to_string(i), 1'000, 100).second.refund_request_id);
+    auto [paid, asked] = PayAndAsk(f, std::to_string(i), 1'000, 100);
+    ids.push_back(asked.refund_request_id);
+    payment_ids.push_back(paid.payment_id);
   }
   // Bob's request on another shop's payment is in neither list.
   f.ledger.balances[testing::AccountKey({AccountRef::Kind::kUserWallet, "bob", "CNY"})] = 10'000;
@@ -545,6 +548,31 @@ TEST_CASE("pg: customers and merchants page through refund requests, newest firs
   REQUIRE(collect({.merchant_id = "other-shop"}, 10) == bob_list);
   REQUIRE(ReasonOf(f.core->ListRefundRequests({.user_id = "alice"}, 2, "garbage").status()) ==
           "PAGE_TOKEN_INVALID");
+
+  // One payment's requests: a second one on payment 1, then the customer's filter and staff's list.
+  f.clock.Advance(absl::Seconds(1));
+  auto again = f.core->RequestRefund(f.alice, {.idempotency_key = "ask-1-again",
+                                               .payment_id = payment_ids[1],
+                                               .amount = Amount{200, "CNY"},
+                                               .reason = "and the lid"});
+  REQUIRE(again.ok());
+  const std::vector<std::string> on_payment_1{again->refund_request_id, ids[1]};
+  REQUIRE(collect({.user_id = "alice", .payment_id = payment_ids[1]}, 1) == on_payment_1);
+  REQUIRE(collect({.user_id = "bob", .payment_id = payment_ids[1]}, 10).empty());
+  auto staff = f.core->PaymentRefundRequests(payment_ids[1]);
+  REQUIRE(staff.ok());
+  REQUIRE(staff->size() == 2);
+  REQUIRE((*staff)[0].refund_request_id == again->refund_request_id);
+  REQUIRE((*staff)[0].reason == "and the lid");
+  auto rejected = f.core->PaymentRefundRequests(payment_ids[3]);
+  REQUIRE(rejected.ok());
+  REQUIRE(rejected->size() == 1);
+  REQUIRE((*rejected)[0].status == kRefundRequestRejected);
+  REQUIRE((*rejected)[0].decision_reason == "no");
+  REQUIRE(f.core->PaymentRefundRequests(bobs->payment_id)->size() == 1);
+  REQUIRE(ReasonOf(f.core->PaymentRefundRequests("not-a-payment").status()) == "PAYMENT_NOT_FOUND");
+  REQUIRE(ReasonOf(f.core->ListRefundRequests({.user_id = "alice", .payment_id = "x"}, 2, "")
+                       .status()) == "PAYMENT_NOT_FOUND");
 }
 
 // Applies the migrations older than `version` (the state a database was in before it).
