@@ -945,7 +945,7 @@ async function signInAs(page, identifier, password, device, hash) {
   await finishSignIn(page, hash);
 }
 
-test("refund requests: a customer asks from the payment's page, the merchant refunds part and declines the rest, the customer sees the answer and the alert", { skip: !env.UWALLET_BOOTSTRAP_ADMIN && "no UWALLET_BOOTSTRAP_ADMIN in the suite env", timeout: 240000 }, async () => {
+test("refund requests: a customer asks from the payment's page, the merchant refunds part and declines the rest, the customer sees the answer and the alert, the agent sees both in the dispute", { skip: !env.UWALLET_BOOTSTRAP_ADMIN && "no UWALLET_BOOTSTRAP_ADMIN in the suite env", timeout: 240000 }, async () => {
   // Set up through the API (the money pages have their own test): a merchant account made by the
   // admin, a customer with money and a PIN who pays the merchant ¥20.00 by its payment code.
   const grpc = transports(env).grpc;
@@ -979,6 +979,7 @@ test("refund requests: a customer asks from the payment's page, the merchant ref
 
   const c = await newPage("en");
   const m = await newPage("en");
+  const s = await newPage("en");
   try {
     // The customer opens the payment from the history and asks for ¥8.00 back.
     await signInAs(c.page, email, PASSWORD, device.deviceId, "#/home");
@@ -1048,9 +1049,31 @@ test("refund requests: a customer asks from the payment's page, the merchant ref
       document.querySelector('[data-testid="alerts"] li'));
     const security = await c.page.locator('[data-testid="alerts"]').innerText();
     assert.doesNotMatch(security, /Refund/, "a money alert among the security ones");
-    assert.deepEqual([...c.problems, ...m.problems].filter((p) => !p.includes("Failed to load resource")), []);
+
+    // The customer disputes the payment; the agent deciding the dispute reads the refund request
+    // and the shop's answer beside the evidence.
+    await c.page.goto(`${BASE}${txHash}`);
+    await c.page.locator('form[data-testid="dispute-form"]').waitFor().catch(async () => { throw new Error(`no dispute form: ${await statusText(c.page)}`); });
+    await c.page.selectOption('select[name="disputeReason"]', { label: "Not as described" });
+    await c.page.fill('textarea[name="disputeDescription"]', "Two of the four cups arrived broken; the shop paid for one.");
+    await c.page.locator('form[data-testid="dispute-form"] button[type="submit"]').click();
+    await waitForHash(c.page, "#/ticket/");
+    const ticketId = decodeURIComponent((await c.page.evaluate(() => location.hash)).split("/")[2]);
+    await staffSignIn(s.page);
+    await s.page.goto(`${BASE}#/desk-ticket/${encodeURIComponent(ticketId)}`);
+    const asked = s.page.locator('[data-testid="dispute-refund-requests"] .refund-request');
+    await asked.first().waitFor().catch(async () => { throw new Error(`no refund requests in the dispute panel: ${await statusText(s.page)}`); });
+    assert.equal(await asked.count(), 1);
+    const facts = await asked.first().innerText();
+    assert.match(facts, /Declined by the merchant/);
+    assert.match(facts, /Two of the four cups arrived broken\./);
+    assert.match(facts, /The other two cups were fine when they left us\./);
+    assert.match(facts, /¥3\.00/);
+    await shot(s.page, "desk-dispute-refund-requests-en");
+    assert.deepEqual([...c.problems, ...m.problems, ...s.problems].filter((p) => !p.includes("Failed to load resource")), []);
   } finally {
     await c.context.close();
     await m.context.close();
+    await s.context.close();
   }
 });

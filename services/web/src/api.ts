@@ -7,7 +7,7 @@ import { DevMailboxService } from "./gen/uwallet/devtools/v1/devtools_pb";
 import { FraudAnalystService, FraudService } from "./gen/uwallet/fraud/v1/fraud_pb";
 import { GatewayService } from "./gen/uwallet/gateway/v1/gateway_pb";
 import { LedgerService } from "./gen/uwallet/ledger/v1/ledger_pb";
-import { MerchantService, PaymentsService } from "./gen/uwallet/payments/v1/payments_pb";
+import { MerchantService, PaymentsAdminService, PaymentsService } from "./gen/uwallet/payments/v1/payments_pb";
 import { SupportAgentService, SupportService } from "./gen/uwallet/support/v1/support_pb";
 import { Platform, Role } from "./gen/uwallet/common/v1/common_pb";
 
@@ -77,6 +77,7 @@ export const api = {
   ledger: createClient(LedgerService, transport),
   payments: createClient(PaymentsService, transport),
   merchant: createClient(MerchantService, transport),
+  paymentsAdmin: createClient(PaymentsAdminService, transport),
   support: createClient(SupportService, transport),
   agent: createClient(SupportAgentService, transport),
 };

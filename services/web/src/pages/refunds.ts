@@ -35,6 +35,12 @@ function requestFacts(r: RefundRequest): HTMLElement {
     h("dt", null, t("createdAt")), h("dd", null, ts(r.createdAt)));
 }
 
+// Requests as list items (newest first, as the server sends them), or a line saying there are none.
+export function fillRequestList(list: HTMLElement, requests: RefundRequest[]): void {
+  list.replaceChildren(...requests.map((r) => h("li", { class: "refund-request" }, requestFacts(r))));
+  if (!requests.length) list.append(h("li", { class: "muted" }, t("noRefundRequests")));
+}
+
 // Whether the signed-in payer may ask for a refund of this payment (merchant payments only, as
 // payments accepts them; a transfer goes through a dispute).
 export function refundable(p: Payment, userId: string): boolean {
@@ -49,11 +55,9 @@ export function refundRequestCard(p: Payment, canAsk: boolean): HTMLElement {
   status.setAttribute("data-testid", "refund-request-form-status");
   const load = async () => {
     try {
-      // The customer's newest requests; a payment rarely has more than a few.
-      const { refundRequests } = await api.payments.listRefundRequests({ pageSize: 100 });
-      const mine = refundRequests.filter((r) => r.paymentId === p.paymentId);
-      list.replaceChildren(...mine.map((r) => h("li", { class: "refund-request" }, requestFacts(r))));
-      if (!mine.length) list.append(h("li", { class: "muted" }, t("noRefundRequests")));
+      // This payment's requests (the server filters; a payment rarely has more than a few).
+      const { refundRequests } = await api.payments.listRefundRequests({ paymentId: p.paymentId, pageSize: 100 });
+      fillRequestList(list, refundRequests);
     } catch (e) {
       showError(status, e);
     }

@@ -7,6 +7,7 @@ import { link } from "../router";
 import { showError, title, card, enumName } from "../ui";
 import { slaBadge, ticketRow, ts, money } from "./wallet";
 import { messageItem } from "./help";
+import { fillRequestList } from "./refunds";
 import { kindOf, statusOf } from "./risk";
 import { AuthorKind, AssignmentFilter, DisputeDecision, DisputeDecisionSchema, DisputeStatus, DisputeStatusSchema, DisputeReasonSchema, TicketStatus, TicketStatusSchema, type Dispute, type TextModule, type TicketMessage } from "../gen/uwallet/support/v1/support_pb";
 import { formatMoney, parseAmount } from "../money";
@@ -299,7 +300,15 @@ function disputePanel(ticketId: string, d: Dispute, messages: TicketMessage[], r
     h("dt", null, t("disputeReason")), h("dd", null, tk(`dr_${enumName(DisputeReasonSchema, d.reason, "DISPUTE_REASON_")}`, "none")),
     h("dt", null, t("disputedAmount")), h("dd", null, money(d.disputedAmount)),
     d.refundedAmount?.amountMinor ? [h("dt", null, t("refunded")), h("dd", null, money(d.refundedAmount))] : null);
-  const parts: Array<HTMLElement> = [h("h2", null, t("disputeTitle")), facts, h("h3", null, t("attachments")), files.length ? gallery : h("p", { class: "muted" }, t("none"))];
+  // What the customer asked the merchant before disputing, and what the merchant answered.
+  const requests = h("ul", { class: "list", "data-testid": "dispute-refund-requests" });
+  if (d.paymentId) {
+    api.paymentsAdmin.getPayment({ paymentId: d.paymentId })
+      .then((res) => fillRequestList(requests, res.refundRequests))
+      .catch((e) => showError(status, e));
+  }
+  const parts: Array<HTMLElement> = [h("h2", null, t("disputeTitle")), facts, h("h3", null, t("attachments")), files.length ? gallery : h("p", { class: "muted" }, t("none")),
+    h("h3", null, t("refundRequests")), requests];
   if (d.status === DisputeStatus.OPEN) {
     const decision = select(t("decision"), "decision", DisputeDecisionSchema.values.filter((v) => v.number !== 0)
       .map((v) => [String(v.number), tk(`dec_${v.name.replace("DISPUTE_DECISION_", "")}`, "none")]));
