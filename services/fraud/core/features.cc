@@ -127,6 +127,15 @@ std::string FailureInWords(const std::string& reason) {
                         : absl::StrCat("it could not be completed (", reason, ")");
 }
 
+// The alert's message for apps that word it themselves: a key and its arguments (amounts in minor
+// units beside their currency, failure reasons as payments' codes).
+void Say(Alert& alert, std::string key, std::map<std::string, std::string> args = {}) {
+  alert.message_key = std::move(key);
+  alert.message_args = std::move(args);
+}
+
+std::string Minor(int64_t amount_minor) { return std::to_string(amount_minor); }
+
 Alert NewAlert(const std::string& user_id, AlertCategory category, AlertKind kind,
                AlertSeverity severity, std::string title, std::string body) {
   Alert alert;
@@ -260,6 +269,7 @@ std::vector<Alert> AlertsFor(const RiskEvent& event, const AlertSettings& settin
                                         name.empty() ? "" : absl::StrCat(" (", name, ")"),
                                         ". If this was not you, report your account stolen."));
     alert.device_id = Str(payload, "device_id");
+    Say(alert, "new_device", {{"device_name", name}});
     alert.device_name = std::move(name);
     alert.ip = Str(payload, "ip");
     alerts.push_back(std::move(alert));
@@ -268,28 +278,38 @@ std::vector<Alert> AlertsFor(const RiskEvent& event, const AlertSettings& settin
                               "Password changed",
                               "Your password was changed. If this was not you, report your "
                               "account stolen."));
+    Say(alerts.back(), "password_changed");
   } else if (type == "auth.totp_changed") {
     alerts.push_back(Security(user, AlertKind::kTwoFactorChanged, AlertSeverity::kWarning,
                               "Two-step verification changed",
                               "Two-step verification was changed on your account."));
+    Say(alerts.back(), "two_factor_changed");
   } else if (type == "auth.locked") {
     alerts.push_back(Security(user, AlertKind::kAccountLocked, AlertSeverity::kCritical,
                               "Account locked",
                               "Your account was locked after repeated wrong passwords."));
+    Say(alerts.back(), "account_locked");
   } else if (type == "auth.frozen") {
     alerts.push_back(Security(user, AlertKind::kAccountFrozen, AlertSeverity::kCritical,
                               "Account frozen",
                               "Your account is frozen. Contact support to restore access."));
+    Say(alerts.back(), "account_frozen");
   } else if (type == "auth.contact_changed") {
     alerts.push_back(Security(user, AlertKind::kContactChanged, AlertSeverity::kWarning,
                               "Contact details changed",
                               "The phone number or email of your account was changed."));
+    Say(alerts.back(), "contact_changed");
   } else if (type == "payments.payment_held") {
     Alert alert = Security(user, AlertKind::kRiskyPaymentHeld, AlertSeverity::kWarning,
                            "Payment held for review", "A payment was held for a security review.");
     alert.payment_id = Str(payload, "payment_id");
     if (payload.contains("amount_minor")) alert.amount_minor = Int(payload, "amount_minor");
     alert.currency = Str(payload, "currency");
+    Say(alert, "payment_held");
+    if (alert.amount_minor) {
+      alert.message_args = {{"amount_minor", Minor(*alert.amount_minor)},
+                            {"currency", alert.currency}};
+    }
     alerts.push_back(std::move(alert));
   } else if (type == "payments.payment_failed") {
     const std::string reason = Str(payload, "failure_reason");
@@ -305,6 +325,11 @@ std::vector<Alert> AlertsFor(const RiskEvent& event, const AlertSettings& settin
                      " did not go through: ", FailureInWords(reason), ". ",
                      kind == "top_up" ? "Nothing was charged." : "Nothing left your wallet."),
         Str(payload, "payment_id"), amount, currency));
+    Say(alerts.back(), "payment_failed",
+        {{"payment_kind", kind},
+         {"amount_minor", Minor(amount)},
+         {"currency", currency},
+         {"reason", reason}});
   } else if (type == "payments.schedule_run_failed") {
     const std::string currency = Str(payload, "currency");
     const int64_t amount = Int(payload, "amount_minor");
@@ -317,6 +342,11 @@ std::vector<Alert> AlertsFor(const RiskEvent& event, const AlertSettings& settin
                      " did not go through: ", FailureInWords(Str(payload, "failure_reason")),
                      ". Nothing left your wallet; the schedule stays on for its next date."),
         Str(payload, "payment_id"), amount, currency));
+    Say(alerts.back(), "schedule_run_failed",
+        {{"amount_minor", Minor(amount)},
+         {"currency", currency},
+         {"payee", payee},
+         {"reason", Str(payload, "failure_reason")}});
   } else if (type == "payments.refunded") {
     const std::string currency = Str(payload, "currency");
     const int64_t amount = Int(payload, "amount_minor");
@@ -325,6 +355,8 @@ std::vector<Alert> AlertsFor(const RiskEvent& event, const AlertSettings& settin
         user, AlertKind::kRefundReceived, AlertSeverity::kInfo, "Refund received",
         absl::StrCat(FormatMoney(amount, currency), " was refunded to your wallet."),
         original.empty() ? Str(payload, "payment_id") : std::move(original), amount, currency));
+    Say(alerts.back(), "refund_received",
+        {{"amount_minor", Minor(amount)}, {"currency", currency}});
   } else if (type == "payments.refund_request_rejected") {
     // The customer hears the merchant's answer, and what they can still do about it.
     const std::string currency = Str(payload, "currency");
@@ -339,6 +371,11 @@ std::vector<Alert> AlertsFor(const RiskEvent& event, const AlertSettings& settin
                      ". Their reason: \"", Str(payload, "reason"),
                      "\". If you disagree, open a dispute on the payment."),
         Str(payload, "payment_id"), asked - refunded, currency));
+    Say(alerts.back(), "refund_request_declined",
+        {{"amount_minor", Minor(asked)},
+         {"refunded_minor", Minor(refunded)},
+         {"currency", currency},
+         {"merchant_reason", Str(payload, "reason")}});
   } else if (type == "ledger.transfer_posted") {
     if (!IsOutgoingPayment(payload)) return alerts;
     const int64_t amount = Int(payload, "amount_minor");
@@ -351,6 +388,7 @@ std::vector<Alert> AlertsFor(const RiskEvent& event, const AlertSettings& settin
     alerts.push_back(Transaction(user, AlertKind::kPayment, AlertSeverity::kInfo, "Payment sent",
                                  absl::StrCat(FormatMoney(amount, currency), " left your wallet."),
                                  Str(payload, "transfer_id"), amount, currency));
+    Say(alerts.back(), "payment_sent", {{"amount_minor", Minor(amount)}, {"currency", currency}});
   }
   for (Alert& alert : alerts) {
     alert.source_event_id = event.id;
@@ -380,6 +418,8 @@ std::vector<Alert> AlertsForDecision(const AssessInput& input, const Assessment&
   alert.ip = input.ip;
   alert.source_event_id = assessment.assessment_id;
   alert.created_at = now;
+  Say(alert, held ? "payment_held" : "payment_declined",
+      {{"amount_minor", Minor(input.amount_minor)}, {"currency", input.currency}});
   alerts.push_back(std::move(alert));
   return alerts;
 }

@@ -133,8 +133,11 @@ struct Alert {
   AlertCategory category = AlertCategory::kUnspecified;
   AlertKind kind = AlertKind::kUnspecified;
   AlertSeverity severity = AlertSeverity::kInfo;
-  std::string title;
+  std::string title;  // English; apps word it in the user's language from the message below
   std::string body;
+  // What it says as a key and arguments (services/fraud/README.md, "Alert messages").
+  std::string message_key;
+  std::map<std::string, std::string> message_args;
   std::string payment_id;
   std::optional<int64_t> amount_minor;
   std::string currency;

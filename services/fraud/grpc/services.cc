@@ -49,6 +49,8 @@ void ToProto(const Alert& a, v1::Alert* out) {
   out->set_ip(a.ip);
   SetTime(a.created_at, out->mutable_created_at());
   if (a.acknowledged_at) SetTime(*a.acknowledged_at, out->mutable_acknowledged_at());
+  out->set_message_key(a.message_key);
+  out->mutable_message_args()->insert(a.message_args.begin(), a.message_args.end());
 }
 
 void ToProto(const FraudCase& c, v1::FraudCase* out) {

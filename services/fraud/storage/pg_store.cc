@@ -123,7 +123,18 @@ constexpr char kAlertColumns[] =
     "alert_id::text, user_id, category, kind, severity, title, body, payment_id, amount_minor, "
     "currency, device_id, device_name, ip, COALESCE(source_event_id, ''), "
     "(extract(epoch from created_at) * 1000000)::bigint, "
-    "(extract(epoch from acknowledged_at) * 1000000)::bigint";
+    "(extract(epoch from acknowledged_at) * 1000000)::bigint, message_key, message_args::text";
+
+// {"key": "value", ...} as stored in alerts.message_args; anything else reads as no arguments.
+std::map<std::string, std::string> MessageArgsFromJson(const std::string& text) {
+  std::map<std::string, std::string> args;
+  const json object = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!object.is_object()) return args;
+  for (const auto& [key, value] : object.items()) {
+    if (value.is_string()) args.emplace(key, value.get<std::string>());
+  }
+  return args;
+}
 
 Alert ReadAlert(const pg::Result& r, int row) {
   Alert a;
@@ -143,6 +154,8 @@ Alert ReadAlert(const pg::Result& r, int row) {
   a.source_event_id = r.String(row, 13);
   a.created_at = TimeAt(r, row, 14);
   a.acknowledged_at = OptionalTimeAt(r, row, 15);
+  a.message_key = r.String(row, 16);
+  a.message_args = MessageArgsFromJson(r.String(row, 17));
   return a;
 }
 
@@ -301,9 +314,12 @@ absl::Status PgFraudStore::InsertAlerts(pg::Connection& tx, std::vector<Alert>* 
         pg::Result r,
         tx.Exec(absl::StrCat("INSERT INTO alerts (alert_id, user_id, category, kind, severity,"
                              " title, body, payment_id, amount_minor, currency, device_id,"
-                             " device_name, ip, source_event_id, created_at) VALUES ($1::uuid,"
-                             " $2, $3, $4, $5, $6, $7, $8, $9::bigint, $10, $11, $12, $13, $14, ",
-                             Ts(15), ") ON CONFLICT (user_id, source_event_id, kind) DO NOTHING"),
+                             " device_name, ip, source_event_id, created_at, message_key,"
+                             " message_args) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8,"
+                             " $9::bigint, $10, $11, $12, $13, $14, ",
+                             Ts(15),
+                             ", $16, $17::jsonb)"
+                             " ON CONFLICT (user_id, source_event_id, kind) DO NOTHING"),
                 pg::P(a.alert_id, a.user_id, static_cast<int>(a.category), static_cast<int>(a.kind),
                       static_cast<int>(a.severity), a.title, a.body, a.payment_id,
                       a.amount_minor ? pg::Param(std::to_string(*a.amount_minor))
@@ -311,7 +327,8 @@ absl::Status PgFraudStore::InsertAlerts(pg::Connection& tx, std::vector<Alert>* 
                       a.currency, a.device_id, a.device_name, a.ip,
                       a.source_event_id.empty() ? pg::Param(std::nullopt)
                                                 : pg::Param(a.source_event_id),
-                      Micros(a.created_at))));
+                      Micros(a.created_at), a.message_key,
+                      json(a.message_args).dump(-1, ' ', false, json::error_handler_t::replace))));
     if (r.Affected() == 1) inserted.push_back(std::move(a));
   }
   *alerts = std::move(inserted);

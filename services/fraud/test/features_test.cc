@@ -96,6 +96,23 @@ TEST_CASE("security events raise security alerts") {
   };
   CHECK(one("auth.new_device", R"({"device_id":"d","device_name":"Li's phone"})") ==
         AlertKind::kNewDeviceLogin);
+  // Every security alert has its message key (what apps word in the user's language).
+  for (const auto& [type, key] : std::vector<std::pair<std::string, std::string>>{
+           {"auth.new_device", "new_device"},
+           {"auth.password_changed", "password_changed"},
+           {"auth.password_reset", "password_changed"},
+           {"auth.totp_changed", "two_factor_changed"},
+           {"auth.locked", "account_locked"},
+           {"auth.frozen", "account_frozen"},
+           {"auth.contact_changed", "contact_changed"},
+           {"payments.payment_held", "payment_held"}}) {
+    std::vector<Alert> alerts = AlertsFor({"e", type, "user-1", "{}", kAt}, settings);
+    REQUIRE(alerts.size() == 1);
+    CHECK(alerts[0].message_key == key);
+  }
+  CHECK(AlertsFor({"e", "auth.new_device", "user-1", R"({"device_name":"Li's phone"})", kAt},
+                  settings)[0]
+            .message_args.at("device_name") == "Li's phone");
   CHECK(one("auth.password_changed") == AlertKind::kPasswordChanged);
   CHECK(one("auth.password_reset") == AlertKind::kPasswordChanged);
   CHECK(one("auth.locked") == AlertKind::kAccountLocked);
@@ -124,6 +141,13 @@ TEST_CASE("a declined refund request tells the customer the merchant's reason an
   CHECK(alert.body.find("10.00 CNY") != std::string::npos);
   CHECK(alert.body.find("4.00 CNY of it was refunded") != std::string::npos);
   CHECK(alert.body.find("\"the rest is fine\"") != std::string::npos);
+  // Apps word it from the key and its arguments.
+  CHECK(alert.message_key == "refund_request_declined");
+  CHECK(alert.message_args ==
+        std::map<std::string, std::string>{{"amount_minor", "1000"},
+                                           {"refunded_minor", "400"},
+                                           {"currency", "CNY"},
+                                           {"merchant_reason", "the rest is fine"}});
   // Nothing refunded: no "of it was refunded" clause.
   const std::string none =
       R"({"payment_id":"pay-9","amount_minor":500,"refunded_minor":0,"currency":"CNY",)"
@@ -162,6 +186,12 @@ TEST_CASE("a payment that did not go through tells its payer why, in words") {
   CHECK(alerts[0].body ==
         "Your transfer of 25.50 CNY did not go through: there was not enough money in your "
         "wallet for the amount and fee. Nothing left your wallet.");
+  CHECK(alerts[0].message_key == "payment_failed");
+  CHECK(alerts[0].message_args ==
+        std::map<std::string, std::string>{{"payment_kind", "transfer"},
+                                           {"amount_minor", "2550"},
+                                           {"currency", "CNY"},
+                                           {"reason", "INSUFFICIENT_FUNDS"}});
   alerts = failed("top_up", "CARD_DECLINED");
   REQUIRE(alerts.size() == 1);
   CHECK(alerts[0].body.find("Your top-up") == 0);
@@ -234,6 +264,12 @@ TEST_CASE("a review decision raises a risky-payment-held alert, allow raises non
   REQUIRE(alerts.size() == 1);
   CHECK(alerts[0].kind == AlertKind::kRiskyPaymentHeld);
   CHECK(alerts[0].payment_id == "pay-1");
+  CHECK(alerts[0].message_key == "payment_held");
+  CHECK(alerts[0].message_args ==
+        std::map<std::string, std::string>{{"amount_minor", "5000"}, {"currency", "CNY"}});
+  Assessment decline;
+  decline.decision = Decision::kDecline;
+  CHECK(AlertsForDecision(in, decline, kAt)[0].message_key == "payment_declined");
   Assessment allow;
   CHECK(AlertsForDecision(in, allow, kAt).empty());
 }

@@ -322,6 +322,10 @@ TEST_CASE("review decisions open a case with the payment and a risky-payment ale
   REQUIRE(alerts.ok());
   REQUIRE(alerts->alerts.size() == 1);
   CHECK(alerts->alerts[0].kind == AlertKind::kRiskyPaymentHeld);
+  // The message key and arguments come back from storage as they were made.
+  CHECK(alerts->alerts[0].message_key == "payment_held");
+  CHECK(alerts->alerts[0].message_args ==
+        std::map<std::string, std::string>{{"amount_minor", "100"}, {"currency", "CNY"}});
 
   // False positive: the held payment is approved, the case closes, a second resolve is refused.
   absl::StatusOr<FraudCase> resolved = assessor.ResolveCase(
