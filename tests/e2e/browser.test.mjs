@@ -1036,6 +1036,18 @@ test("refund requests: a customer asks from the payment's page, the merchant ref
     const alerts = await c.page.locator('[data-testid="alerts"]').innerText();
     assert.match(alerts, /The other two cups were fine when they left us\./);
     assert.match(alerts, /Refund received/);
+    assert.match(alerts, /The merchant declined your refund request of ¥8\.00 \(¥3\.00 of it was refunded\)/);
+    // In Chinese the console words the same alerts from their message keys, not fraud's English.
+    await c.page.locator('button[lang="zh-CN"]').click();
+    await c.page.waitForFunction(() => document.querySelector('[data-testid="alerts"]')?.textContent.includes("退款申请被拒绝"), null, { timeout: 15000 })
+      .catch(async () => { throw new Error(`not in Chinese: ${await c.page.locator('[data-testid="alerts"]').innerText()}`); });
+    const zhAlerts = await c.page.locator('[data-testid="alerts"]').innerText();
+    assert.match(zhAlerts, /商家拒绝了你 ¥8\.00 的退款申请（其中 ¥3\.00 已退款），理由：“The other two cups were fine when they left us\.”/);
+    assert.match(zhAlerts, /退款已到账/);
+    assert.doesNotMatch(zhAlerts, /Refund|refund/, "an English alert text on the Chinese page");
+    await shot(c.page, "alerts-refund-zh-CN");
+    await c.page.locator('button[lang="en"]').click();
+    await c.page.waitForFunction(() => document.querySelector('[data-testid="alerts"]')?.textContent.includes("Refund request declined"));
     // The money alerts on their own; the security ones hold none of these.
     await c.page.locator('[data-testid="alert-filters"] [data-category="transaction"]').click();
     await waitForHash(c.page, "#/alerts?category=transaction");

@@ -200,6 +200,13 @@ export function explain(error: unknown): string {
   return codes[err.code] ?? codes.other;
 }
 
+// The sentence for a reason code met outside a failed call (a payment's failure reason in an
+// alert, say), in the current language; "" when there is none for it.
+export function reasonSentence(reason: string, metadata: Meta = {}): string {
+  const msg = (lang() === "en" ? en : zh)[reason];
+  return msg ? msg(metadata) : "";
+}
+
 // Reason name of a failed call, or "".
 export function reasonName(error: unknown): string {
   return reasonOf(error)?.reason ?? "";

@@ -8,6 +8,7 @@ import { showError, title, card, enumName } from "../ui";
 import { slaBadge, ticketRow, ts, money } from "./wallet";
 import { messageItem } from "./help";
 import { fillRequestList } from "./refunds";
+import { alertText } from "../alert_text";
 import { kindOf, statusOf } from "./risk";
 import { AuthorKind, AssignmentFilter, DisputeDecision, DisputeDecisionSchema, DisputeStatus, DisputeStatusSchema, DisputeReasonSchema, TicketStatus, TicketStatusSchema, type Dispute, type TextModule, type TicketMessage } from "../gen/uwallet/support/v1/support_pb";
 import { formatMoney, parseAmount } from "../money";
@@ -205,7 +206,7 @@ export async function customerPage(root: HTMLElement, _q: URLSearchParams, path:
           card(h("h2", null, t("payments")), listOr("recent_payments", c.recentPayments.map((pm) => h("li", null, money(pm.amount), " ",
             h("small", { class: "muted" }, `${enumName(PaymentStatusSchema, pm.status, "PAYMENT_STATUS_")} · ${ts(pm.createdAt)}`))))),
           card(h("h2", null, t("customerTickets")), listOr("recent_tickets", c.recentTickets.map((x) => ticketRow(x, `/desk-ticket/${x.ticketId}`, true)))),
-          card(h("h2", null, t("alerts")), listOr("recent_alerts", c.recentAlerts.map((a) => h("li", null, h("strong", null, a.title), " ", h("small", { class: "muted" }, ts(a.createdAt)))))),
+          card(h("h2", null, t("alerts")), listOr("recent_alerts", c.recentAlerts.map((a) => h("li", null, h("strong", null, alertText(a).title), " ", h("small", { class: "muted" }, ts(a.createdAt)))))),
           // The risk team's cases about this customer (agents see that one is open, not its timeline).
           card(h("h2", null, t("risk")), h("div", { "data-testid": "c360-cases" }, listOr("recent_fraud_cases", c.recentFraudCases.map((fc) => h("li", { "data-case-id": fc.caseId },
             h("strong", null, kindOf(fc)), " · ", h("span", { "data-testid": "c360-case-status" }, statusOf(fc.status)), " ", h("small", { class: "muted" }, ts(fc.openedAt)))))))));

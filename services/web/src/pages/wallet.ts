@@ -9,6 +9,7 @@ import { link } from "../router";
 import { showError, title, card, enumName } from "../ui";
 import { isTransient, reasonName } from "../errors";
 import { stepUpPrompt } from "./stepup";
+import { alertText } from "../alert_text";
 import { StepUpAction } from "../gen/uwallet/auth/v1/auth_pb";
 import { formatMoney, parseAmount } from "../money";
 import type { Money } from "../gen/uwallet/common/v1/common_pb";
@@ -65,7 +66,8 @@ export function ticketRow(tk_: Ticket, href: string, staff = false): HTMLElement
 function alertItem(a: Alert, onAck?: () => void): HTMLElement {
   const sev = a.severity === AlertSeverity.CRITICAL ? "critical" : a.severity === AlertSeverity.WARNING ? "warning" : "info";
   const ack = onAck && !a.acknowledgedAt ? h("button", { type: "button", class: "link-button", onclick: onAck }, t("acknowledge")) : null;
-  return h("li", { class: `alert ${sev}` }, h("strong", null, a.title), a.body ? h("p", null, a.body) : null,
+  const { title: heading, body } = alertText(a);
+  return h("li", { class: `alert ${sev}` }, h("strong", null, heading), body ? h("p", null, body) : null,
     a.amount ? h("span", null, money(a.amount), " ") : null, h("small", { class: "muted" }, ts(a.createdAt)), ack);
 }
 
