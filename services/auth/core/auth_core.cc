@@ -22,20 +22,20 @@ notify::Channel ChannelFor(const Contact& contact) {
   return contact.kind == ContactKind::kPhone ? notify::Channel::kSms : notify::Channel::kEmail;
 }
 
-absl::string_view PurposeText(CodePurpose purpose) {
+Text PurposeText(CodePurpose purpose) {
   switch (purpose) {
     case CodePurpose::kVerifyContact:
-      return "to verify this contact";
+      return {"to verify this contact", "验证此联系方式"};
     case CodePurpose::kResetPassword:
-      return "to reset your password";
+      return {"to reset your password", "重设密码"};
     case CodePurpose::kStepUp:
-      return "to confirm a sensitive action";
+      return {"to confirm a sensitive action", "确认敏感操作"};
     case CodePurpose::kChangeContact:
-      return "to make this your new contact";
+      return {"to make this your new contact", "将其设为新的联系方式"};
     case CodePurpose::kReportStolen:
-      return "to report your account as stolen";
+      return {"to report your account as stolen", "报告账户被盗"};
   }
-  return "";
+  return {};
 }
 
 }  // namespace
@@ -139,7 +139,6 @@ absl::Status AuthCore::CheckCode(CodePurpose purpose, const Contact& contact,
 
 absl::Status AuthCore::IssueCode(CodePurpose purpose, const Contact& contact,
                                  absl::string_view locale) {
-  (void)locale;  // one language for now; the template name lets a real provider localise
   UW_ASSIGN_OR_RETURN(std::string code, crypto::RandomDigits(kCodeDigits));
   UW_RETURN_IF_ERROR(deps_.codes->Put(CodeKey(purpose, contact), CodeHash(purpose, contact, code),
                                       limits_.code_ttl));
@@ -147,10 +146,15 @@ absl::Status AuthCore::IssueCode(CodePurpose purpose, const Contact& contact,
   message.channel = ChannelFor(contact);
   message.destination = contact.value;
   message.kind = std::string(PurposeName(purpose));
-  message.subject = "Your uwallet code";
-  message.body = absl::StrCat("[uwallet] Your code ", PurposeText(purpose), " is ", code,
-                              ". It expires in ", absl::ToInt64Minutes(limits_.code_ttl),
-                              " minutes. uwallet staff will never ask you for it.");
+  const int64_t minutes = absl::ToInt64Minutes(limits_.code_ttl);
+  const Text purpose_text = PurposeText(purpose);
+  message.subject = Pick({"Your uwallet code", "uwallet 验证码"}, locale);
+  message.body =
+      Pick({absl::StrCat("[uwallet] Your code ", purpose_text.en, " is ", code, ". It expires in ",
+                         minutes, " minutes. uwallet staff will never ask you for it."),
+            absl::StrCat("【uwallet】验证码 ", code, "，用于", purpose_text.zh, "，", minutes,
+                         " 分钟内有效。uwallet 工作人员不会向你索要验证码。")},
+           locale);
   message.code = code;
   return deps_.notifier->Send(message);
 }
@@ -245,15 +249,16 @@ AuditEntry AuthCore::NewAudit(const Caller& actor, absl::string_view action,
   return entry;
 }
 
-void AuthCore::NotifyUser(const User& user, absl::string_view kind, absl::string_view subject,
-                          absl::string_view body) {
+void AuthCore::NotifyUser(const User& user, absl::string_view kind, const Text& subject,
+                          const Text& body) {
   for (const Contact& contact : user.VerifiedContacts()) {
     notify::Notification message;
     message.channel = ChannelFor(contact);
     message.destination = contact.value;
     message.kind = std::string(kind);
-    message.subject = std::string(subject);
-    message.body = absl::StrCat("[uwallet] ", body);
+    message.subject = Pick(subject, user.locale);
+    message.body = absl::StrCat(SpeaksChinese(user.locale) ? "【uwallet】" : "[uwallet] ",
+                                Pick(body, user.locale));
     if (absl::Status status = deps_.notifier->Send(message); !status.ok()) {
       log::Warn(
           "security notice not sent",
@@ -313,7 +318,7 @@ absl::StatusOr<RegisterResult> AuthCore::Register(const RegisterInput& input,
 }
 
 absl::StatusOr<SendCodeResult> AuthCore::SendCode(absl::string_view destination, int purpose_number,
-                                                  const Caller& caller) {
+                                                  const Caller& caller, absl::string_view locale) {
   if (purpose_number < 1 || purpose_number > 5) {
     return InvalidField("purpose",
                         "one of VERIFY_CONTACT, RESET_PASSWORD, STEP_UP, "
@@ -321,10 +326,13 @@ absl::StatusOr<SendCodeResult> AuthCore::SendCode(absl::string_view destination,
   }
   const auto purpose = static_cast<CodePurpose>(purpose_number);
   UW_ASSIGN_OR_RETURN(Contact contact, NormalizeContact(destination, "destination"));
+  UW_RETURN_IF_ERROR(CheckLocale(locale));
+  std::string account_locale;  // the message's language when the request names none
 
   if (purpose == CodePurpose::kStepUp || purpose == CodePurpose::kChangeContact) {
     UW_ASSIGN_OR_RETURN(SessionRecord session, RequireSession(caller));
     UW_ASSIGN_OR_RETURN(User user, LoadUser(session.user_id));
+    account_locale = user.locale;
     if (purpose == CodePurpose::kStepUp) {
       const auto verified = user.VerifiedContacts();
       if (std::find(verified.begin(), verified.end(), contact) == verified.end()) {
@@ -350,11 +358,12 @@ absl::StatusOr<SendCodeResult> AuthCore::SendCode(absl::string_view destination,
       return absl::OkStatus();
     }));
     send = user.has_value();
+    if (send) account_locale = user->locale;
     if (send && purpose == CodePurpose::kVerifyContact) {
       send = contact.kind == ContactKind::kPhone ? !user->phone_verified : !user->email_verified;
     }
   }
-  if (send) UW_RETURN_IF_ERROR(IssueCode(purpose, contact, ""));
+  if (send) UW_RETURN_IF_ERROR(IssueCode(purpose, contact, FirstLocale(locale, account_locale)));
   return SendCodeResult{.retry_after = budget.retry_after, .code_ttl = limits_.code_ttl};
 }
 
@@ -408,9 +417,11 @@ absl::Status AuthCore::ResetPassword(absl::string_view destination, absl::string
         NewEvent(user->user_id, SecurityEventKind::kPasswordReset, caller, "reset by code"));
   }));
   UW_RETURN_IF_ERROR(RevokeEverySession(user->user_id));
-  NotifyUser(*user, "password_changed", "Your uwallet password was changed",
-             "Your password was reset and every device was signed out. If this was not you, "
-             "contact uwallet support at once.");
+  NotifyUser(
+      *user, "password_changed", {"Your uwallet password was changed", "你的 uwallet 密码已修改"},
+      {"Your password was reset and every device was signed out. If this was not you, "
+       "contact uwallet support at once.",
+       "你的密码已重设，所有设备均已退出登录。如果不是你本人操作，请立即联系 uwallet 客服。"});
   return absl::OkStatus();
 }
 

@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/auth/core/lockout.h"
+#include "services/auth/core/messages.h"
 #include "services/auth/core/ports.h"
 #include "services/auth/core/types.h"
 #include "uwallet/common/clock.h"
@@ -204,8 +205,10 @@ class AuthCore {
   // ---- public, anonymous ----
   [[nodiscard]] absl::StatusOr<RegisterResult> Register(const RegisterInput& input,
                                                         const Caller& caller);
+  // `locale`: the message's language; empty: the account's (English when there is none).
   [[nodiscard]] absl::StatusOr<SendCodeResult> SendCode(absl::string_view destination, int purpose,
-                                                        const Caller& caller);
+                                                        const Caller& caller,
+                                                        absl::string_view locale = "");
   [[nodiscard]] absl::Status VerifyContact(absl::string_view destination, absl::string_view code,
                                            const Caller& caller);
   [[nodiscard]] absl::StatusOr<LoginResult> Login(absl::string_view identifier,
@@ -333,8 +336,8 @@ class AuthCore {
                                     absl::string_view target_user_id, absl::string_view reason,
                                     const IdentityCheck& check) const;
   // Best effort: security notices to the user's verified contacts (failures are logged).
-  void NotifyUser(const User& user, absl::string_view kind, absl::string_view subject,
-                  absl::string_view body);
+  // A security notice to every verified contact of `user`, in the account's language.
+  void NotifyUser(const User& user, absl::string_view kind, const Text& subject, const Text& body);
   [[nodiscard]] absl::Status RevokeEverySession(absl::string_view user_id);
   [[nodiscard]] absl::StatusOr<StaffActionResult> SetFrozen(const Caller& actor,
                                                             absl::string_view user_id, bool frozen,

@@ -133,16 +133,19 @@ absl::Status AuthCore::RecordFailedPassword(const User& user, const Device& devi
     return absl::OkStatus();
   }));
   if (outcome.locked_now) {
-    const std::string until =
+    const std::string at =
+        absl::FormatTime("%Y-%m-%d %H:%M UTC", outcome.state.locked_until, absl::UTCTimeZone());
+    const Text until =
         outcome.state.locked_indefinitely
-            ? std::string("until you reset your password or contact support")
-            : absl::StrCat("until ",
-                           absl::FormatTime("%Y-%m-%d %H:%M UTC", outcome.state.locked_until,
-                                            absl::UTCTimeZone()),
-                           ", or until you reset your password");
-    NotifyUser(user, "account_locked", "Your uwallet account is locked",
-               absl::StrCat("After several wrong passwords, sign-in to your account is locked ",
-                            until, ". If this was not you, reset your password now."));
+            ? Text{"until you reset your password or contact support", "，直到你重设密码或联系客服"}
+            : Text{absl::StrCat("until ", at, ", or until you reset your password"),
+                   absl::StrCat("至 ", at, "（重设密码后可立即登录）")};
+    NotifyUser(user, "account_locked",
+               {"Your uwallet account is locked", "你的 uwallet 账户已锁定"},
+               {absl::StrCat("After several wrong passwords, sign-in to your account is locked ",
+                             until.en, ". If this was not you, reset your password now."),
+                absl::StrCat("由于多次输错密码，你的账户登录已锁定", until.zh,
+                             "。如果不是你本人操作，请立即重设密码。")});
   }
   return absl::OkStatus();
 }
@@ -189,9 +192,12 @@ absl::StatusOr<IssuedSession> AuthCore::CompleteLogin(const User& candidate, con
     return absl::OkStatus();
   }));
   if (new_device && signed_in_before) {
-    NotifyUser(user, "new_device", "New sign-in to your uwallet account",
-               absl::StrCat("Your account was just signed in on ", DeviceLabel(device),
-                            ". If this was not you, reset your password and contact support."));
+    NotifyUser(user, "new_device",
+               {"New sign-in to your uwallet account", "你的 uwallet 账户在新设备上登录"},
+               {absl::StrCat("Your account was just signed in on ", DeviceLabel(device),
+                             ". If this was not you, reset your password and contact support."),
+                absl::StrCat("你的账户刚刚在 ", DeviceLabel(device),
+                             " 上登录。如果不是你本人操作，请重设密码并联系客服。")});
   }
   return IssueSession(user, device, caller);
 }
@@ -229,10 +235,15 @@ absl::StatusOr<Challenge> AuthCore::StartContactCodeChallenge(const User& user,
       contact.kind == ContactKind::kPhone ? notify::Channel::kSms : notify::Channel::kEmail;
   message.destination = contact.value;
   message.kind = "login_challenge";
-  message.subject = "Your uwallet sign-in code";
-  message.body = absl::StrCat("[uwallet] Your code to sign in on ", DeviceLabel(device), " is ",
-                              code, ". It expires in ", absl::ToInt64Minutes(limits_.challenge_ttl),
-                              " minutes. If you are not signing in, change your password now.");
+  const int64_t minutes = absl::ToInt64Minutes(limits_.challenge_ttl);
+  message.subject = Pick({"Your uwallet sign-in code", "uwallet 登录验证码"}, user.locale);
+  message.body =
+      Pick({absl::StrCat("[uwallet] Your code to sign in on ", DeviceLabel(device), " is ", code,
+                         ". It expires in ", minutes,
+                         " minutes. If you are not signing in, change your password now."),
+            absl::StrCat("【uwallet】你在 ", DeviceLabel(device), " 上登录的验证码是 ", code, "，",
+                         minutes, " 分钟内有效。如果不是你本人在登录，请立即修改密码。")},
+           user.locale);
   message.code = code;
   UW_RETURN_IF_ERROR(deps_.notifier->Send(message));
   return Challenge{.challenge_id = std::move(challenge_id),
@@ -466,9 +477,12 @@ absl::Status AuthCore::ChangePassword(const Caller& caller, absl::string_view ol
         NewEvent(user->user_id, SecurityEventKind::kPasswordChanged, caller, "changed by user"));
   }));
   UW_RETURN_IF_ERROR(deps_.sessions->RevokeAllForUser(user->user_id, session.session_id).status());
-  NotifyUser(*user, "password_changed", "Your uwallet password was changed",
-             "Your password was changed and your other devices were signed out. If this was not "
-             "you, reset your password and contact uwallet support.");
+  NotifyUser(*user, "password_changed",
+             {"Your uwallet password was changed", "你的 uwallet 密码已修改"},
+             {"Your password was changed and your other devices were signed out. If this was not "
+              "you, reset your password and contact uwallet support.",
+              "你的密码已修改，其他设备均已退出登录。如果不是你本人操作，请重设密码并联系 uwallet "
+              "客服。"});
   return absl::OkStatus();
 }
 

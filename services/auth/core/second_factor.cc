@@ -172,8 +172,9 @@ absl::StatusOr<std::vector<std::string>> AuthCore::ConfirmTotpEnrollment(const C
     return tx.AppendSecurityEvent(
         NewEvent(session.user_id, SecurityEventKind::kTotpEnabled, caller, "enabled by user"));
   }));
-  NotifyUser(*user, "totp_enabled", "Two-step verification is on",
-             "Two-step verification was turned on for your uwallet account.");
+  NotifyUser(*user, "totp_enabled", {"Two-step verification is on", "两步验证已开启"},
+             {"Two-step verification was turned on for your uwallet account.",
+              "你的 uwallet 账户已开启两步验证。"});
   return recovery_codes;
 }
 
@@ -196,9 +197,10 @@ absl::Status AuthCore::DisableTotp(const Caller& caller, absl::string_view code)
     return tx.AppendSecurityEvent(
         NewEvent(session.user_id, SecurityEventKind::kTotpDisabled, caller, "disabled by user"));
   }));
-  NotifyUser(*user, "totp_disabled", "Two-step verification is off",
-             "Two-step verification was turned off for your uwallet account. If this was not "
-             "you, contact uwallet support at once.");
+  NotifyUser(*user, "totp_disabled", {"Two-step verification is off", "两步验证已关闭"},
+             {"Two-step verification was turned off for your uwallet account. If this was not "
+              "you, contact uwallet support at once.",
+              "你的 uwallet 账户已关闭两步验证。如果不是你本人操作，请立即联系 uwallet 客服。"});
   return absl::OkStatus();
 }
 
@@ -362,10 +364,14 @@ absl::StatusOr<ProfileView> AuthCore::ChangeContact(const Caller& caller,
                  contact.kind == ContactKind::kPhone ? "phone changed" : "email changed"));
   }));
   // The old contact hears about it too: it is where a victim would still be reachable.
-  NotifyUser(before, "contact_changed", "Your uwallet contact was changed",
-             absl::StrCat("The ", contact.kind == ContactKind::kPhone ? "phone number" : "email",
-                          " of your account was changed to ", MaskContact(contact),
-                          ". If this was not you, contact uwallet support at once."));
+  const bool phone = contact.kind == ContactKind::kPhone;
+  NotifyUser(before, "contact_changed",
+             {"Your uwallet contact was changed", "你的 uwallet 联系方式已变更"},
+             {absl::StrCat("The ", phone ? "phone number" : "email",
+                           " of your account was changed to ", MaskContact(contact),
+                           ". If this was not you, contact uwallet support at once."),
+              absl::StrCat("你账户的", phone ? "手机号" : "邮箱", "已改为 ", MaskContact(contact),
+                           "。如果不是你本人操作，请立即联系 uwallet 客服。")});
   (void)after;
   return GetProfile(caller);
 }

@@ -139,9 +139,11 @@ absl::StatusOr<StaffActionResult> AuthCore::UnlockUser(const Caller& actor,
     return tx.AppendSecurityEvent(event);
   }));
   log::Info("user unlocked", {{"user", std::string(user_id)}, {"audit", result.audit_id}});
-  NotifyUser(user, "account_unlocked", "Your uwallet account was unlocked",
-             "uwallet support unlocked sign-in to your account. If you did not ask for this, "
-             "reset your password.");
+  NotifyUser(user, "account_unlocked",
+             {"Your uwallet account was unlocked", "你的 uwallet 账户已解锁"},
+             {"uwallet support unlocked sign-in to your account. If you did not ask for this, "
+              "reset your password.",
+              "uwallet 客服已解除你账户的登录锁定。如果不是你本人申请的，请重设密码。"});
   UW_ASSIGN_OR_RETURN(result.detail, LoadDetail(user_id));
   return result;
 }
@@ -204,12 +206,16 @@ absl::StatusOr<StaffActionResult> AuthCore::SetFrozen(const Caller& actor,
     log::Info(frozen ? "user frozen" : "user unfrozen",
               {{"user", std::string(user_id)}, {"audit", result.audit_id}});
     if (frozen) {
-      NotifyUser(user, "account_frozen", "Your uwallet account is frozen",
-                 "Your account was frozen for your protection: sign-in and payments are paused. "
-                 "Contact uwallet support to restore it.");
+      NotifyUser(
+          user, "account_frozen", {"Your uwallet account is frozen", "你的 uwallet 账户已冻结"},
+          {"Your account was frozen for your protection: sign-in and payments are paused. "
+           "Contact uwallet support to restore it.",
+           "为保护你的资金安全，你的账户已被冻结：登录和付款暂停。请联系 uwallet 客服恢复。"});
     } else {
-      NotifyUser(user, "account_unfrozen", "Your uwallet account is active again",
-                 "Your account was unfrozen by uwallet support. You can sign in again.");
+      NotifyUser(user, "account_unfrozen",
+                 {"Your uwallet account is active again", "你的 uwallet 账户已恢复使用"},
+                 {"Your account was unfrozen by uwallet support. You can sign in again.",
+                  "uwallet 客服已解除冻结，你可以重新登录了。"});
     }
   }
   UW_ASSIGN_OR_RETURN(result.detail, LoadDetail(user_id));

@@ -100,8 +100,9 @@ grpc::Status AuthServiceImpl::SendCode(grpc::ServerContext* context,
                                        const pb::SendCodeRequest* request,
                                        pb::SendCodeResponse* response) {
   return Serve(context, signer_, "AuthService/SendCode", [&](const Caller& caller) -> absl::Status {
-    UW_ASSIGN_OR_RETURN(SendCodeResult result,
-                        core_.SendCode(request->destination(), request->purpose(), caller));
+    UW_ASSIGN_OR_RETURN(
+        SendCodeResult result,
+        core_.SendCode(request->destination(), request->purpose(), caller, request->locale()));
     response->set_retry_after_s(absl::ToInt64Seconds(result.retry_after));
     response->set_code_ttl_s(absl::ToInt64Seconds(result.code_ttl));
     return absl::OkStatus();

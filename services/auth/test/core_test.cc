@@ -116,6 +116,50 @@ TEST_CASE("registration sends a code; the code verifies the contact once") {
   CHECK(h.store.Snapshot().password_hashes.at(registered->user_id).rfind("$argon2id$", 0) == 0);
 }
 
+TEST_CASE("messages speak the account's language: Chinese for zh-CN, else English") {
+  Harness h;
+  auto last = [&](const std::string& to, const std::string& kind) {
+    for (auto it = h.notifier.sent.rbegin(); it != h.notifier.sent.rend(); ++it) {
+      if (it->destination == to && it->kind == kind) return *it;
+    }
+    FAIL("no " << kind << " message to " << to);
+    return notify::Notification();
+  };
+  auto registered = h.core.Register(
+      {.email = "mei@example.com", .password = kPassword, .display_name = "Mei", .locale = "zh-CN"},
+      h.Anonymous());
+  REQUIRE(registered.ok());
+  notify::Notification code = last("mei@example.com", "verify_contact");
+  CHECK(code.subject == "uwallet 验证码");
+  CHECK(code.body == absl::StrCat("【uwallet】验证码 ", code.code,
+                                  "，用于验证此联系方式，10 分钟内有效。uwallet "
+                                  "工作人员不会向你索要验证码。"));
+  REQUIRE(h.core.VerifyContact("mei@example.com", code.code, h.Anonymous()).ok());
+  // A reset code follows the account's language; a request that names one gets that one.
+  h.clock.Advance(absl::Minutes(1));
+  REQUIRE(h.core.SendCode("mei@example.com", 2, h.Anonymous()).ok());
+  CHECK(last("mei@example.com", "reset_password").body.find("用于重设密码") != std::string::npos);
+  h.clock.Advance(absl::Minutes(1));
+  REQUIRE(h.core.SendCode("mei@example.com", 2, h.Anonymous(), "en").ok());
+  notify::Notification english = last("mei@example.com", "reset_password");
+  CHECK(english.subject == "Your uwallet code");
+  CHECK(english.body.rfind("[uwallet] Your code to reset your password is ", 0) == 0);
+  CHECK(ReasonOf(h.core.SendCode("mei@example.com", 2, h.Anonymous(), "zh CN!").status()) ==
+        "INVALID_FIELD");
+  // Security notices too: the password reset tells her in Chinese.
+  REQUIRE(h.core.ResetPassword("mei@example.com", english.code, "a-brand-new-secret", h.Anonymous())
+              .ok());
+  notify::Notification notice = last("mei@example.com", "password_changed");
+  CHECK(notice.subject == "你的 uwallet 密码已修改");
+  CHECK(notice.body.rfind("【uwallet】你的密码已重设", 0) == 0);
+  // An account without a locale reads English.
+  h.RegisterVerified("li@example.com");
+  CHECK(last("li@example.com", "verify_contact").body.rfind("[uwallet] Your code to verify", 0) ==
+        0);
+  for (const char* chinese : {"zh", "zh-CN", "zh-Hans-CN", "ZH_cn"}) CHECK(SpeaksChinese(chinese));
+  for (const char* other : {"en", "en-GB", "", "zha"}) CHECK_FALSE(SpeaksChinese(other));
+}
+
 TEST_CASE("registration refuses bad input and taken contacts") {
   Harness h;
   CHECK(ReasonOf(
