@@ -335,8 +335,8 @@ class AuthCore {
   [[nodiscard]] AuditEntry NewAudit(const Caller& actor, absl::string_view action,
                                     absl::string_view target_user_id, absl::string_view reason,
                                     const IdentityCheck& check) const;
-  // Best effort: security notices to the user's verified contacts (failures are logged).
-  // A security notice to every verified contact of `user`, in the account's language.
+  // Best effort: a security notice to every verified contact of `user`, in the account's
+  // language (failures are logged).
   void NotifyUser(const User& user, absl::string_view kind, const Text& subject, const Text& body);
   [[nodiscard]] absl::Status RevokeEverySession(absl::string_view user_id);
   [[nodiscard]] absl::StatusOr<StaffActionResult> SetFrozen(const Caller& actor,

@@ -305,11 +305,11 @@ std::vector<Alert> AlertsFor(const RiskEvent& event, const AlertSettings& settin
     alert.payment_id = Str(payload, "payment_id");
     if (payload.contains("amount_minor")) alert.amount_minor = Int(payload, "amount_minor");
     alert.currency = Str(payload, "currency");
-    Say(alert, "payment_held");
-    if (alert.amount_minor) {
-      alert.message_args = {{"amount_minor", Minor(*alert.amount_minor)},
-                            {"currency", alert.currency}};
-    }
+    Say(alert, "payment_held",
+        alert.amount_minor
+            ? std::map<std::string, std::string>{{"amount_minor", Minor(*alert.amount_minor)},
+                                                 {"currency", alert.currency}}
+            : std::map<std::string, std::string>{});
     alerts.push_back(std::move(alert));
   } else if (type == "payments.payment_failed") {
     const std::string reason = Str(payload, "failure_reason");

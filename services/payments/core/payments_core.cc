@@ -1021,6 +1021,7 @@ absl::StatusOr<Payment> PaymentsCore::GetAnyPayment(const std::string& payment_i
 
 absl::StatusOr<std::vector<RefundRequestRecord>> PaymentsCore::PaymentRefundRequests(
     const std::string& payment_id) {
+  if (payment_id.empty()) return NotFound("PAYMENT_NOT_FOUND", "no such payment");
   return store_.ListRefundRequests({.payment_id = payment_id, .limit = kPageSizeMax});
 }
 

@@ -571,6 +571,7 @@ TEST_CASE("pg: customers and merchants page through refund requests, newest firs
   REQUIRE((*rejected)[0].decision_reason == "no");
   REQUIRE(f.core->PaymentRefundRequests(bobs->payment_id)->size() == 1);
   REQUIRE(ReasonOf(f.core->PaymentRefundRequests("not-a-payment").status()) == "PAYMENT_NOT_FOUND");
+  REQUIRE(ReasonOf(f.core->PaymentRefundRequests("").status()) == "PAYMENT_NOT_FOUND");
   REQUIRE(ReasonOf(f.core->ListRefundRequests({.user_id = "alice", .payment_id = "x"}, 2, "")
                        .status()) == "PAYMENT_NOT_FOUND");
 }
