@@ -20,6 +20,7 @@ namespace uwallet::fraud {
 struct Contacts {
   std::string phone;  // verified only; "" when none
   std::string email;
+  std::string locale;  // the account's language (BCP 47), "" when not set
 };
 
 class AuthClient {

@@ -72,6 +72,7 @@ absl::StatusOr<Contacts> GrpcAuthClient::GetContacts(const std::string& user_id)
   Contacts contacts;
   if (response.phone_verified()) contacts.phone = response.phone();
   if (response.email_verified()) contacts.email = response.email();
+  contacts.locale = response.locale();
   return contacts;
 }
 

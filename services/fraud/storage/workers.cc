@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "services/fraud/core/alert_words.h"
 #include "services/fraud/core/features.h"
 #include "uwallet/common/log.h"
 
@@ -82,19 +83,21 @@ absl::Status FraudWorkers::Deliver(const Alert& alert) {
     log::Warn("fraud: contacts unavailable for alert", {{"error", contacts.status().ToString()}});
     return absl::OkStatus();
   }
+  // The copies speak the account's language.
+  const AlertWords words = WordsFor(alert, contacts->locale);
   if (sms && !contacts->phone.empty()) {
     UW_RETURN_IF_ERROR(notifier_.Send({.channel = notify::Channel::kSms,
                                        .destination = contacts->phone,
                                        .kind = kind,
-                                       .subject = alert.title,
-                                       .body = alert.body}));
+                                       .subject = words.title,
+                                       .body = words.body}));
   }
   if (email && !contacts->email.empty()) {
     UW_RETURN_IF_ERROR(notifier_.Send({.channel = notify::Channel::kEmail,
                                        .destination = contacts->email,
                                        .kind = kind,
-                                       .subject = alert.title,
-                                       .body = alert.body}));
+                                       .subject = words.title,
+                                       .body = words.body}));
   }
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "services/fraud/core/alert_words.h"
 #include "services/fraud/core/features.h"
 
 namespace uwallet::fraud {
@@ -253,6 +254,47 @@ TEST_CASE("a refund tells the person who gets the money, about their original pa
   // A refund to no user (none today) alerts nobody.
   CHECK(AlertsFor({"e-5", "payments.refunded", "shop-1", R"({"amount_minor":1})", kAt}, settings)
             .empty());
+}
+
+TEST_CASE("SMS and e-mail copies speak the account's language") {
+  AlertSettings settings;
+  const std::string failed =
+      R"({"payment_id":"pay-3","kind":"top_up","status":"FAILED","amount_minor":2550,)"
+      R"("currency":"CNY","payer_user_id":"user-1","failure_reason":"CARD_DECLINED"})";
+  std::vector<Alert> alerts =
+      AlertsFor({"e-3", "payments.payment_failed", "user-1", failed, kAt}, settings);
+  REQUIRE(alerts.size() == 1);
+  AlertWords zh = WordsFor(alerts[0], "zh-CN");
+  CHECK(zh.title == "付款未完成");
+  CHECK(zh.body ==
+        "你的充值（¥25.50）未能完成：银行拒绝了这笔交易，请换一张卡或联系银行。没有扣款。");
+  // English, or a locale it does not speak: the words the alert was made with.
+  for (const char* locale : {"en", "", "fr-FR"}) {
+    AlertWords words = WordsFor(alerts[0], locale);
+    CHECK(words.title == alerts[0].title);
+    CHECK(words.body == alerts[0].body);
+  }
+  const std::string declined =
+      R"({"payment_id":"pay-9","amount_minor":1000,"refunded_minor":400,"currency":"CNY",)"
+      R"("customer_user_id":"user-1","reason":"the rest is fine"})";
+  alerts =
+      AlertsFor({"e-7", "payments.refund_request_rejected", "user-1", declined, kAt}, settings);
+  REQUIRE(alerts.size() == 1);
+  CHECK(WordsFor(alerts[0], "zh").body ==
+        "商家拒绝了你 ¥10.00 的退款申请（其中 ¥4.00 已退款），理由：“the rest is fine”。"
+        "如有异议，可以对这笔付款发起争议。");
+  alerts = AlertsFor({"e-8", "auth.new_device", "user-1", R"({"device_name":"Li's phone"})", kAt},
+                     settings);
+  CHECK(WordsFor(alerts[0], "zh-Hans-CN").body ==
+        "你的账户在一台新设备（Li's phone）上登录了。如果不是你本人操作，请立即报告账户被盗。");
+  // Another currency keeps its code; an alert without a key (made before keys) stays English.
+  Alert usd = alerts[0];
+  usd.message_key = "refund_received";
+  usd.message_args = {{"amount_minor", "123"}, {"currency", "USD"}};
+  CHECK(WordsFor(usd, "zh-CN").body == "1.23 USD 已退回你的钱包。");
+  Alert old = alerts[0];
+  old.message_key.clear();
+  CHECK(WordsFor(old, "zh-CN").body == old.body);
 }
 
 TEST_CASE("a review decision raises a risky-payment-held alert, allow raises none") {

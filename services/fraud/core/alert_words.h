@@ -1,0 +1,22 @@
+// An alert's words for a person, in their language: what the SMS and e-mail copies say. Chinese
+// (zh locales) is worded here from the alert's message key and arguments; English is the title
+// and body the alert was made with. Apps word alerts themselves from the same key and arguments.
+#pragma once
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "services/fraud/core/model.h"
+
+namespace uwallet::fraud {
+
+struct AlertWords {
+  std::string title;
+  std::string body;
+};
+
+// "zh", "zh-CN", "zh-Hans-CN"... read Chinese; any other locale, or none, English. A key this
+// version does not know (or an alert made before keys) keeps the English words.
+[[nodiscard]] AlertWords WordsFor(const Alert& alert, absl::string_view locale);
+
+}  // namespace uwallet::fraud
