@@ -16,7 +16,7 @@ import { Code } from "@connectrpc/connect";
 import {
   AuthService, AuthAdminService, CodePurpose, IdentityCheckMethod, SecondFactorMethod, StepUpAction,
 } from "./gen/uwallet/auth/v1/auth_pb.js";
-import { Role } from "./gen/uwallet/common/v1/common_pb.js";
+import { NotificationChannel, Role } from "./gen/uwallet/common/v1/common_pb.js";
 import { DevMailboxService } from "./gen/uwallet/devtools/v1/devtools_pb.js";
 import { FraudService, FraudAnalystService, StepState } from "./gen/uwallet/fraud/v1/fraud_pb.js";
 import { LedgerService, LedgerAdminService } from "./gen/uwallet/ledger/v1/ledger_pb.js";
@@ -113,6 +113,37 @@ for (const [name, transport] of Object.entries(t)) {
     assert.equal(again.result.case, "session", "the device is known after the challenge");
   });
 }
+
+// A customer who signed up in Chinese reads Chinese: the sign-up code, auth's notice of a changed
+// password, and fraud's e-mail copy of the security alert (worded from its message key, which the
+// app gets too); the alert in the app keeps the key and the English words.
+test("messages in the customer's language: codes, auth's notices and fraud's alert copies in Chinese", async () => {
+  const c = clients(t.grpc);
+  const email = uniqueEmail("fraud-zh");
+  await c.auth.register({ contact: { case: "email", value: email }, password: PASSWORD, displayName: "梅", locale: "zh-CN" });
+  const signUp = (await c.mailbox.listMessages({ destination: email })).messages.find((m) => m.templateName === "verify_contact");
+  assert.equal(signUp?.subject, "uwallet 验证码");
+  assert.match(signUp?.body ?? "", /^【uwallet】验证码 \d{6}，用于验证此联系方式，10 分钟内有效。/);
+  await c.auth.verifyContact({ destination: email, code: signUp.code });
+  const { token } = await signInCompletingChallenge(c.auth, c.mailbox, { identifier: email, password: PASSWORD, device: { deviceId: key("zh"), name: "phone" } });
+  await c.fraud.updateAlertSettings({ settings: { channels: [NotificationChannel.EMAIL] } }, bearer(token));
+  await c.auth.changePassword({ oldPassword: PASSWORD, newPassword: `${PASSWORD} new` }, bearer(token));
+
+  const notice = await eventually(async () => (await c.mailbox.listMessages({ destination: email })).messages
+    .find((m) => m.templateName === "password_changed"), 10000, "auth's password notice");
+  assert.equal(notice.subject, "你的 uwallet 密码已修改");
+  assert.match(notice.body, /^【uwallet】你的密码已修改/);
+  // (The sign-in's own "new sign-in" alert may be copied too, also in Chinese.)
+  const copy = await eventually(async () => (await c.mailbox.listMessages({ destination: email })).messages
+    .find((m) => m.templateName === "security_alert" && m.subject === "登录密码已修改"), 20000, "fraud's e-mail copy of the alert");
+  assert.equal(copy.body, "你的登录密码已修改。如果不是你本人操作，请立即报告账户被盗。");
+  const copies = (await c.mailbox.listMessages({ destination: email })).messages.filter((m) => m.templateName === "security_alert");
+  assert.deepEqual(copies.filter((m) => /\b(Your|your|was|If this)\b/.test(m.body)), [], "an English alert copy");
+  const { alerts } = await c.fraud.listMyAlerts({}, bearer(token));
+  const alert = alerts.find((a) => a.messageKey === "password_changed");
+  assert.ok(alert, "the alert in the app carries its message key");
+  assert.equal(alert.title, "Password changed");
+});
 
 test("stolen account: challenged on a new device, one switch freezes everything, an agent restores", async () => {
   const g = clients(t.grpc);
