@@ -34,21 +34,29 @@ std::string Money(const Alert& alert, const std::string& name) {
   return absl::StrCat(digits, " ", currency);
 }
 
-// A payments failure reason as a Chinese sentence (the web console says the same).
-std::string ReasonZh(const std::string& reason) {
-  static const auto* words = new std::map<std::string, std::string>{
-      {"INSUFFICIENT_FUNDS", "余额不足。"},
-      {"LIMIT_EXCEEDED", "超过了付款限额。"},
-      {"ACCOUNT_FROZEN", "账户已冻结，请联系客服。"},
-      {"CARD_DECLINED", "银行拒绝了这笔交易，请换一张卡或联系银行。"},
-      {"BANK_UNAVAILABLE", "暂时连不上银行，请稍后再试。"},
-      {"PAYEE_NOT_FOUND", "找不到这个收款人。"},
-      {"MERCHANT_NOT_FOUND", "找不到这个商户。"},
-      {"QR_CODE_EXPIRED", "这个二维码已过期或已付款。"},
+struct ReasonWords {
+  const char* en;  // the end of a sentence
+  const char* zh;  // a sentence (the web console says the same)
+};
+
+// Payments' failure reasons in both languages, in one place.
+const ReasonWords* WordsOfReason(const std::string& reason) {
+  static const auto* words = new std::map<std::string, ReasonWords>{
+      {"INSUFFICIENT_FUNDS",
+       {"there was not enough money in your wallet for the amount and fee", "余额不足。"}},
+      {"LIMIT_EXCEEDED", {"it was over your payment limit", "超过了付款限额。"}},
+      {"ACCOUNT_FROZEN", {"your account is frozen; contact support", "账户已冻结，请联系客服。"}},
+      {"CARD_DECLINED",
+       {"your bank declined it; try another card", "银行拒绝了这笔交易，请换一张卡或联系银行。"}},
+      {"BANK_UNAVAILABLE",
+       {"your bank did not answer; try again later", "暂时连不上银行，请稍后再试。"}},
+      {"PAYEE_NOT_FOUND", {"the payee could not be found", "找不到这个收款人。"}},
+      {"MERCHANT_NOT_FOUND", {"the merchant could not be found", "找不到这个商户。"}},
+      {"QR_CODE_EXPIRED",
+       {"the payment code had expired or was already paid", "这个二维码已过期或已付款。"}},
   };
   auto it = words->find(reason);
-  if (it != words->end()) return it->second;
-  return absl::StrCat("未能完成（", reason.empty() ? "—" : reason, "）。");
+  return it == words->end() ? nullptr : &it->second;
 }
 
 std::string NounZh(const std::string& kind) {
@@ -90,15 +98,15 @@ bool Chinese(const Alert& a, AlertWords* out) {
             absl::StrCat("为保障账户安全，一笔 ", amount, " 的付款被拒绝。", kNotYou)};
   } else if (key == "payment_failed") {
     const std::string kind = Arg(a, "payment_kind");
-    *out = {"付款未完成",
-            absl::StrCat(NounZh(kind), "（", amount, "）未能完成：", ReasonZh(Arg(a, "reason")),
-                         kind == "top_up" ? "没有扣款。" : "钱包里的钱没有被扣除。")};
+    *out = {"付款未完成", absl::StrCat(NounZh(kind), "（", amount, "）未能完成：",
+                                       FailureInChinese(Arg(a, "reason")),
+                                       kind == "top_up" ? "没有扣款。" : "钱包里的钱没有被扣除。")};
   } else if (key == "schedule_run_failed") {
     const std::string payee = Arg(a, "payee");
     *out = {
         "定时转账未完成",
         absl::StrCat(payee.empty() ? "你的定时转账" : absl::StrCat("你给 ", payee, " 的定时转账"),
-                     "（", amount, "）未能完成：", ReasonZh(Arg(a, "reason")),
+                     "（", amount, "）未能完成：", FailureInChinese(Arg(a, "reason")),
                      "钱包里的钱没有被扣除，下次日期仍会照常执行。")};
   } else if (key == "refund_received") {
     *out = {"退款已到账", absl::StrCat(amount, " 已退回你的钱包。")};
@@ -120,6 +128,17 @@ bool Chinese(const Alert& a, AlertWords* out) {
 }
 
 }  // namespace
+
+std::string FailureInWords(const std::string& reason) {
+  if (const ReasonWords* words = WordsOfReason(reason)) return words->en;
+  return reason.empty() ? std::string("it could not be completed")
+                        : absl::StrCat("it could not be completed (", reason, ")");
+}
+
+std::string FailureInChinese(const std::string& reason) {
+  if (const ReasonWords* words = WordsOfReason(reason)) return words->zh;
+  return absl::StrCat("未能完成（", reason.empty() ? "—" : reason, "）。");
+}
 
 AlertWords WordsFor(const Alert& alert, absl::string_view locale) {
   AlertWords words{alert.title, alert.body};

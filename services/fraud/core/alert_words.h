@@ -15,6 +15,12 @@ struct AlertWords {
   std::string body;
 };
 
+// A payments failure reason (services/payments/README.md) in words: the end of an English
+// sentence ("there was not enough money in your wallet for the amount and fee") or a Chinese
+// sentence ("余额不足。"). A reason without words names itself.
+[[nodiscard]] std::string FailureInWords(const std::string& reason);
+[[nodiscard]] std::string FailureInChinese(const std::string& reason);
+
 // "zh", "zh-CN", "zh-Hans-CN"... read Chinese; any other locale, or none, English. A key this
 // version does not know (or an alert made before keys) keeps the English words.
 [[nodiscard]] AlertWords WordsFor(const Alert& alert, absl::string_view locale);

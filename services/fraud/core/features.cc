@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "nlohmann/json.hpp"
+#include "services/fraud/core/alert_words.h"
 
 namespace uwallet::fraud {
 namespace {
@@ -107,24 +108,6 @@ std::string PaymentNoun(const std::string& kind) {
   if (kind == "refund") return "Your refund";
   if (kind == "reversal") return "A reversal";
   return "Your payment";
-}
-
-// A payments failure reason (services/payments/README.md) as the end of a sentence.
-std::string FailureInWords(const std::string& reason) {
-  static const auto* words = new std::map<std::string, std::string>{
-      {"INSUFFICIENT_FUNDS", "there was not enough money in your wallet for the amount and fee"},
-      {"LIMIT_EXCEEDED", "it was over your payment limit"},
-      {"ACCOUNT_FROZEN", "your account is frozen; contact support"},
-      {"CARD_DECLINED", "your bank declined it; try another card"},
-      {"BANK_UNAVAILABLE", "your bank did not answer; try again later"},
-      {"PAYEE_NOT_FOUND", "the payee could not be found"},
-      {"MERCHANT_NOT_FOUND", "the merchant could not be found"},
-      {"QR_CODE_EXPIRED", "the payment code had expired or was already paid"},
-  };
-  auto it = words->find(reason);
-  if (it != words->end()) return it->second;
-  return reason.empty() ? std::string("it could not be completed")
-                        : absl::StrCat("it could not be completed (", reason, ")");
 }
 
 // The alert's message for apps that word it themselves: a key and its arguments (amounts in minor
