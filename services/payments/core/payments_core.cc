@@ -555,7 +555,6 @@ absl::StatusOr<Payment> PaymentsCore::ExecuteMove(const Caller& caller, MoveSpec
     payment.completed_at = now;
     limit.reset();
   }
-  payment.history.push_back({payment.status, now, payment.failure_reason, ""});
   return InsertAndResume(std::move(payment), limit, spec.digest);
 }
 
@@ -572,6 +571,8 @@ absl::StatusOr<std::optional<Payment>> PaymentsCore::Replay(const std::string& u
 absl::StatusOr<Payment> PaymentsCore::InsertAndResume(Payment payment,
                                                       const std::optional<DailyLimitCheck>& limit,
                                                       const std::string& digest) {
+  // Its trail starts with the state it is recorded in.
+  payment.history.push_back({payment.status, payment.created_at, payment.failure_reason, ""});
   UW_ASSIGN_OR_RETURN(InsertResult inserted, store_.InsertPayment(payment, limit));
   // Lost a race with the same key: the winner's payment is the answer, if it is the same request.
   if (!inserted.inserted && inserted.payment.request_digest != digest) return KeyReused();
@@ -712,7 +713,6 @@ absl::StatusOr<Payment> PaymentsCore::TopUp(const Caller& caller, const TopUpCom
     payment.risk_decision = kDecisionReview;
     payment.next_check_at = absl::InfiniteFuture();
   }
-  payment.history.push_back({payment.status, now, payment.failure_reason, ""});
   return InsertAndResume(std::move(payment), limit, digest);
 }
 
@@ -820,7 +820,6 @@ absl::StatusOr<Payment> PaymentsCore::Withdraw(const Caller& caller,
     payment.completed_at = now;
     limit.reset();
   }
-  payment.history.push_back({payment.status, now, payment.failure_reason, ""});
   return InsertAndResume(std::move(payment), limit, digest);
 }
 

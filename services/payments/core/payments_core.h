@@ -276,7 +276,8 @@ class PaymentsCore {
   [[nodiscard]] absl::StatusOr<std::optional<Payment>> Replay(const std::string& user_id,
                                                               const std::string& idempotency_key,
                                                               const std::string& digest);
-  // Records a new payment (checking `limit` in the same transaction) and carries it on.
+  // Records a new payment with the first entry of its trail (checking `limit` in the same
+  // transaction) and carries it on.
   [[nodiscard]] absl::StatusOr<Payment> InsertAndResume(Payment payment,
                                                         const std::optional<DailyLimitCheck>& limit,
                                                         const std::string& digest);
