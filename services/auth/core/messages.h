@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "uwallet/common/locale.h"
 
 namespace uwallet::auth {
 
@@ -15,10 +16,7 @@ struct Text {
   std::string zh;
 };
 
-// "zh", "zh-CN", "zh-Hans-CN"... read Chinese; any other locale, or none, English.
-[[nodiscard]] bool SpeaksChinese(absl::string_view locale);
-
-// The text for `locale`.
+// The text for `locale` (uwallet::SpeaksChinese decides).
 [[nodiscard]] const std::string& Pick(const Text& text, absl::string_view locale);
 
 // The first of the locales that is set ("" when none is).

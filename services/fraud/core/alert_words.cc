@@ -3,19 +3,13 @@
 #include <cstdint>
 #include <map>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "uwallet/common/locale.h"
 
 namespace uwallet::fraud {
 namespace {
-
-bool SpeaksChinese(absl::string_view locale) {
-  const std::string lower = absl::AsciiStrToLower(locale);
-  return lower == "zh" || absl::StartsWith(lower, "zh-") || absl::StartsWith(lower, "zh_");
-}
 
 std::string Arg(const Alert& alert, const std::string& name) {
   auto it = alert.message_args.find(name);

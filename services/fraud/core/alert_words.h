@@ -21,7 +21,7 @@ struct AlertWords {
 [[nodiscard]] std::string FailureInWords(const std::string& reason);
 [[nodiscard]] std::string FailureInChinese(const std::string& reason);
 
-// "zh", "zh-CN", "zh-Hans-CN"... read Chinese; any other locale, or none, English. A key this
+// Chinese when uwallet::SpeaksChinese(locale), else English. A key this
 // version does not know (or an alert made before keys) keeps the English words.
 [[nodiscard]] AlertWords WordsFor(const Alert& alert, absl::string_view locale);
 
