@@ -993,12 +993,10 @@ absl::StatusOr<std::vector<RefundRequestRecord>> PgPaymentStore::ListRefundReque
   const std::string statuses = absl::StrCat("{", absl::StrJoin(query.statuses, ","), "}");
   // The customer, the merchant or (staff) the payment; each has its own index
   // (refund_requests_by_user / _by_merchant / _by_payment).
-  const char* owner = !query.user_id.empty()       ? "user_id = $1"
-                      : !query.merchant_id.empty() ? "merchant_id = $1"
-                                                   : "payment_id = $1::uuid";
-  const std::string& owner_id = !query.user_id.empty()       ? query.user_id
-                                : !query.merchant_id.empty() ? query.merchant_id
-                                                             : query.payment_id;
+  const auto [owner, owner_id] = !query.user_id.empty() ? std::pair("user_id = $1", query.user_id)
+                                 : !query.merchant_id.empty()
+                                     ? std::pair("merchant_id = $1", query.merchant_id)
+                                     : std::pair("payment_id = $1::uuid", query.payment_id);
   UW_ASSIGN_OR_RETURN(
       pg::Result r,
       pool_.Exec(
