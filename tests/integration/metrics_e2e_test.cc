@@ -265,6 +265,7 @@ TEST_CASE("a failed sign-in is counted as a business event once the relay publis
   const std::string metrics = env["UW_METRICS_AUTH"];
   const std::map<std::string, std::string> labels = {{"type", "auth.login_failed"}};
   const double before = ValueOrZero(Scrape(metrics), "uwallet_events_published_total", labels);
+  const PromExposition hashes_before = Scrape(metrics);
   {
     authpb::LoginRequest request;
     request.set_identifier(email);
@@ -282,6 +283,24 @@ TEST_CASE("a failed sign-in is counted as a business event once the relay publis
   const PromFamily* waited = Scrape(metrics).Find("uwallet_outbox_wait_seconds");
   REQUIRE(waited != nullptr);
   CHECK(waited->type == "histogram");
+
+  // The wrong password cost one argon2id computation (at least: other tests sign in too), and its
+  // CPU is counted.
+  const PromExposition hashes_after = Scrape(metrics);
+  for (const char* family :
+       {"uwallet_password_hashes_total", "uwallet_password_hash_cpu_seconds_total",
+        "uwallet_password_hash_wait_seconds_total"}) {
+    const PromFamily* found = hashes_after.Find(family);
+    INFO(family);
+    REQUIRE(found != nullptr);
+    CHECK(found->type == "counter");
+  }
+  CHECK(ValueOrZero(hashes_after, "uwallet_password_hashes_total", {}) >=
+        ValueOrZero(hashes_before, "uwallet_password_hashes_total", {}) + 1);
+  // 19 MiB, two passes: well over a millisecond of CPU.
+  CHECK(ValueOrZero(hashes_after, "uwallet_password_hash_cpu_seconds_total", {}) >=
+        ValueOrZero(hashes_before, "uwallet_password_hash_cpu_seconds_total", {}) + 0.001);
+  CHECK(ValueOrZero(hashes_after, "uwallet_password_hash_slots", {}) >= 1);
 }
 
 // The sum of a family's samples whose labels include `labels`.

@@ -42,13 +42,14 @@ bench_auth() {
   uw_say "throw-away PostgreSQL on 127.0.0.1:$PG_PORT (fsync on), Redis on 127.0.0.1:$REDIS_PORT"
   UW_PG_FSYNC=on uw_pg_start "$RUN/pg" "$PG_PORT"
   uw_redis_start "$RUN/redis" "$REDIS_PORT"
-  local auth_port key
+  local auth_port metrics_port key
   auth_port=$(uw_free_port)
+  metrics_port=$(uw_free_port)
   key=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
   # No per-IP sign-in budget: every bench login comes from one address.
   UWALLET_PG_DSN="$(uw_pg_dsn "$PG_PORT")" UWALLET_REDIS_ADDR="127.0.0.1:$REDIS_PORT" \
     UWALLET_IDENTITY_KEY="$key" UWALLET_TOTP_KEY="$(python3 -c 'import secrets; print(secrets.token_hex(32))')" \
-    UWALLET_LISTEN="127.0.0.1:$auth_port" UWALLET_METRICS_LISTEN="127.0.0.1:$(uw_free_port)" \
+    UWALLET_LISTEN="127.0.0.1:$auth_port" UWALLET_METRICS_LISTEN="127.0.0.1:$metrics_port" \
     UWALLET_LOGINS_PER_IP_PER_MINUTE=0 UWALLET_LOG_LEVEL=warn \
     setsid "$auth_bin" >"$RUN/auth.log" 2>&1 </dev/null &
   AUTH_PID=$!
@@ -58,7 +59,8 @@ bench_auth() {
   uw_say "load: $clients clients, $seconds s per phase, $users users"
   local cpu_of="auth:$AUTH_PID,postgres:$(head -1 "$RUN/pg/data/postmaster.pid"),redis:$(cat "$RUN/redis/redis.pid")"
   "$bench_bin" --target="127.0.0.1:$auth_port" --identity-key="$key" --seconds="$seconds" \
-    --clients="$clients" --users="$users" --rounds="$rounds" --cpu-of="$cpu_of" | tee "$RUN/bench.out"
+    --clients="$clients" --users="$users" --rounds="$rounds" --cpu-of="$cpu_of" \
+    --metrics="127.0.0.1:$metrics_port" | tee "$RUN/bench.out"
   local validations
   validations=$(sed -n 's/.*validations_per_s=\([0-9.]*\).*/\1/p' "$RUN/bench.out")
 

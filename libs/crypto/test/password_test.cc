@@ -175,5 +175,32 @@ TEST_CASE("argon2id computations never exceed the configured slots, and all fini
   SetPasswordHashConcurrency(before);
 }
 
+TEST_CASE("the totals count every argon2id computation, its CPU and the wait for a slot") {
+  const int before = PasswordHashConcurrency();
+  const PasswordHashTotals start = PasswordHashTotalsSoFar();
+  const std::string hash = HashPassword("correct horse").value();
+  CHECK(VerifyPassword(hash, "correct horse").value());
+  CHECK_FALSE(VerifyPassword(hash, "wrong horse").value());
+  BurnPasswordTime();
+  const PasswordHashTotals serial = PasswordHashTotalsSoFar();
+  CHECK(serial.hashes - start.hashes == 4);
+  // 19 MiB and two passes cannot take less than a millisecond of CPU each.
+  CHECK(serial.cpu - start.cpu > absl::Milliseconds(4));
+
+  // One slot: a second caller that arrives while the first computes waits for it.
+  SetPasswordHashConcurrency(1);
+  std::thread first([] { BurnPasswordTime(); });
+  while (PasswordHashesRunning() == 0 && PasswordHashTotalsSoFar().hashes == serial.hashes) {
+    std::this_thread::yield();
+  }
+  std::thread second([] { BurnPasswordTime(); });
+  first.join();
+  second.join();
+  SetPasswordHashConcurrency(before);
+  const PasswordHashTotals queued = PasswordHashTotalsSoFar();
+  CHECK(queued.hashes - serial.hashes == 2);
+  CHECK(queued.waited - serial.waited > absl::Milliseconds(1));
+}
+
 }  // namespace
 }  // namespace uwallet::crypto

@@ -173,6 +173,9 @@ Server::~Server() { Shutdown(); }
 
 void Server::AddService(grpc::Service* service) { services_.push_back(service); }
 void Server::AddHealthName(std::string name) { health_names_.push_back(std::move(name)); }
+void Server::AddCollectable(std::shared_ptr<prometheus::Collectable> collectable) {
+  collectables_.push_back(std::move(collectable));
+}
 void Server::SetReadinessCheck(std::function<absl::Status()> check) {
   readiness_check_ = std::move(check);
 }
@@ -202,6 +205,7 @@ absl::Status Server::Start() {
           absl::StrCat("cannot serve metrics on ", options_.metrics_listen, ": ", e.what()));
     }
     impl_->exposer->RegisterCollectable(registry_);
+    for (const auto& collectable : collectables_) impl_->exposer->RegisterCollectable(collectable);
   }
   impl_->metrics = std::make_unique<Metrics>(*registry_);
 

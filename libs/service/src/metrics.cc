@@ -2,6 +2,7 @@
 
 #include "prometheus/counter.h"
 #include "prometheus/histogram.h"
+#include "uwallet/crypto/password.h"
 
 namespace uwallet::service {
 
@@ -23,6 +24,49 @@ std::function<void(const std::string&, absl::Duration)> EventMetrics(
     published.Add({{"type", type}}).Increment();
     waited.Observe(absl::ToDoubleSeconds(wait));
   };
+}
+
+namespace {
+
+prometheus::MetricFamily OneValue(std::string name, std::string help, prometheus::MetricType type,
+                                  double value) {
+  prometheus::ClientMetric metric;
+  if (type == prometheus::MetricType::Counter) {
+    metric.counter.value = value;
+  } else {
+    metric.gauge.value = value;
+  }
+  return {.name = std::move(name), .help = std::move(help), .type = type, .metric = {metric}};
+}
+
+class PasswordHashCollectable final : public prometheus::Collectable {
+ public:
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    const crypto::PasswordHashTotals totals = crypto::PasswordHashTotalsSoFar();
+    using prometheus::MetricType;
+    return {
+        OneValue("uwallet_password_hashes_total",
+                 "argon2id computations (password hashes and checks, dummy hashes for unknown "
+                 "users)",
+                 MetricType::Counter, static_cast<double>(totals.hashes)),
+        OneValue("uwallet_password_hash_cpu_seconds_total",
+                 "CPU time spent inside argon2id computations", MetricType::Counter,
+                 absl::ToDoubleSeconds(totals.cpu)),
+        OneValue("uwallet_password_hash_wait_seconds_total",
+                 "Time computations waited for a hash slot (all slots busy: sign-ins queue)",
+                 MetricType::Counter, absl::ToDoubleSeconds(totals.waited)),
+        OneValue("uwallet_password_hashes_running", "argon2id computations running now",
+                 MetricType::Gauge, crypto::PasswordHashesRunning()),
+        OneValue("uwallet_password_hash_slots", "argon2id computations allowed at once",
+                 MetricType::Gauge, crypto::PasswordHashConcurrency()),
+    };
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<prometheus::Collectable> PasswordHashMetrics() {
+  return std::make_shared<PasswordHashCollectable>();
 }
 
 PoolGauges::PoolGauges(prometheus::Registry& registry, const pg::Pool* pg, const redis::Pool* redis)

@@ -186,6 +186,7 @@ int Run(int argc, char** argv, ServiceSpec spec) {
   if (!services.ok()) return Fail("cannot build services", services.status());
   for (const auto& service : *services) server.AddService(service.get());
   for (const auto& name : spec.health_names) server.AddHealthName(name);
+  server.AddCollectable(PasswordHashMetrics());
   PoolGauges pool_gauges(*server.metrics(), runtime.pg, runtime.redis);
   server.SetReadinessCheck([&]() -> absl::Status {
     pool_gauges.Sample();  // before the check borrows a connection of its own

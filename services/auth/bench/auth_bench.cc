@@ -11,15 +11,23 @@
 //      redis-benchmark's GET rate on the same Redis).
 // With --cpu-of=NAME:PID,... it also prints the CPU each process (with its children, e.g. the
 // PostgreSQL postmaster and its backends) spent per login over the login phases, beside this
-// client's own and the hash's: where the time outside the hash goes, run by run.
+// client's own and the hash's: where the time outside the hash goes, run by run. With
+// --metrics=HOST:PORT (the service's metrics listener) it reads the service's own argon2id
+// totals (uwallet_password_hash_cpu_seconds_total) around the login phases, so the auth process's
+// share splits into the hash as it ran inside the service and everything else.
 // Bounded: fixed duration, fixed client count, one call in flight per client.
 //
 //   uwallet-auth-bench --target=HOST:PORT --identity-key=KEY [--seconds=10] [--clients=8]
 //                      [--users=16] [--rounds=3] [--cpu-of=auth:PID,postgres:PID,redis:PID]
+//                      [--metrics=HOST:PORT]
 
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -28,6 +36,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,6 +46,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "uwallet/auth/v1/auth.grpc.pb.h"
 #include "uwallet/common/clock.h"
 #include "uwallet/crypto/password.h"
@@ -57,6 +67,7 @@ struct Options {
   int users = 16;
   int rounds = 3;
   std::vector<std::pair<std::string, int>> cpu_of;  // --cpu-of=name:pid,...
+  std::string metrics;                              // --metrics=host:port of the service
 };
 
 // "--name=value" -> value, when `arg` starts with `name`.
@@ -71,7 +82,8 @@ bool ParseArgs(int argc, char** argv, Options* options) {
     const absl::string_view arg = argv[i];
     std::string value;
     if (Take(arg, "--target=", &options->target) ||
-        Take(arg, "--identity-key=", &options->identity_key)) {
+        Take(arg, "--identity-key=", &options->identity_key) ||
+        Take(arg, "--metrics=", &options->metrics)) {
       continue;
     }
     if (Take(arg, "--seconds=", &value)) {
@@ -130,6 +142,45 @@ double TreeCpuSeconds(int pid) {
     }
   }
   return total;  // grandchildren are not followed: PostgreSQL's backends are the postmaster's
+}
+
+// The service's argon2id totals from its Prometheus page: {computations, CPU seconds}, or
+// nullopt when the page cannot be read.
+std::optional<std::pair<double, double>> ServiceHashTotals(const std::string& host_port) {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  using tcp = boost::asio::ip::tcp;
+  const std::pair<std::string, std::string> address = absl::StrSplit(host_port, ':');
+  std::string page;
+  try {
+    boost::asio::io_context io;
+    tcp::resolver resolver(io);
+    beast::tcp_stream stream(io);
+    stream.expires_after(std::chrono::seconds(5));
+    stream.connect(resolver.resolve(address.first, address.second));
+    http::request<http::empty_body> request{http::verb::get, "/metrics", 11};
+    request.set(http::field::host, host_port);
+    http::write(stream, request);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(stream, buffer, response);
+    page = std::move(response.body());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cannot read metrics from %s: %s\n", host_port.c_str(), e.what());
+    return std::nullopt;
+  }
+  auto value = [&](absl::string_view name) -> std::optional<double> {
+    for (absl::string_view line : absl::StrSplit(page, '\n')) {
+      if (!absl::ConsumePrefix(&line, name) || !absl::ConsumePrefix(&line, " ")) continue;
+      double v = 0;
+      if (absl::SimpleAtod(line, &v)) return v;
+    }
+    return std::nullopt;
+  };
+  const std::optional<double> hashes = value("uwallet_password_hashes_total");
+  const std::optional<double> cpu = value("uwallet_password_hash_cpu_seconds_total");
+  if (!hashes || !cpu) return std::nullopt;
+  return std::make_pair(*hashes, *cpu);
 }
 
 double SelfCpuSeconds() {
@@ -208,9 +259,12 @@ int main(int argc, char** argv) {
   // took, over all rounds, gives the CPU of one hash independently of the machine's drift.
   std::atomic<int64_t> hashes_done{0};
   double hash_cpu_seconds = 0;
+  uwallet::crypto::PasswordHashTotals inside_alone;  // argon2id's own CPU in these phases
   auto measure_hashes = [&](int seconds) {
     Latencies hash_latencies;
     std::atomic<int64_t> hash_failures{0};
+    const uwallet::crypto::PasswordHashTotals totals_before =
+        uwallet::crypto::PasswordHashTotalsSoFar();
     const double before = SelfCpuSeconds();
     const double rate =
         RunFor(static_cast<int>(cores), seconds, hash_latencies, hash_failures, [&](int, int64_t) {
@@ -218,6 +272,10 @@ int main(int argc, char** argv) {
           return uwallet::crypto::VerifyPassword(*hash, kPassword).value_or(false);
         });
     hash_cpu_seconds += SelfCpuSeconds() - before;
+    const uwallet::crypto::PasswordHashTotals totals_after =
+        uwallet::crypto::PasswordHashTotalsSoFar();
+    inside_alone.hashes += totals_after.hashes - totals_before.hashes;
+    inside_alone.cpu += totals_after.cpu - totals_before.cpu;
     return rate;
   };
 
@@ -270,7 +328,12 @@ int main(int argc, char** argv) {
     for (const auto& [name, pid] : options.cpu_of) now.push_back(TreeCpuSeconds(pid));
     return now;
   };
+  // The service's argon2id computations over the login phases: {computations, CPU seconds}.
+  std::pair<double, double> service_hashes{0, 0};
+  bool service_hashes_known = !options.metrics.empty();
   auto measure_logins = [&](int seconds) {
+    std::optional<std::pair<double, double>> hashes_before;
+    if (service_hashes_known) hashes_before = ServiceHashTotals(options.metrics);
     const std::vector<double> before = cpu_now();
     const double rate =
         RunFor(options.clients, seconds, login_latencies, login_failures, [&](int c, int64_t i) {
@@ -286,6 +349,14 @@ int main(int argc, char** argv) {
         });
     const std::vector<double> after = cpu_now();
     for (size_t i = 0; i < login_cpu.size(); ++i) login_cpu[i] += after[i] - before[i];
+    std::optional<std::pair<double, double>> hashes_after;
+    if (hashes_before) hashes_after = ServiceHashTotals(options.metrics);
+    if (hashes_after) {
+      service_hashes.first += hashes_after->first - hashes_before->first;
+      service_hashes.second += hashes_after->second - hashes_before->second;
+    } else {
+      service_hashes_known = false;
+    }
     return rate;
   };
   // Rounds: hashing alone, then logins, side by side in time.
@@ -339,6 +410,21 @@ int main(int argc, char** argv) {
                           "(%.2f more; 90%% of the hash rate leaves %.2f)",
                           total, hash_cpu_ms, total - hash_cpu_ms, hash_cpu_ms / 9.0);
     std::printf("%s\n", line.c_str());
+    if (service_hashes_known && service_hashes.first > 0 && inside_alone.hashes > 0 &&
+        !options.cpu_of.empty()) {
+      // argon2id's own CPU (thread CPU inside the computation) in both places: how much slower
+      // the hash ran beside everything else, and what the service spent outside it.
+      const double inside_ms = 1000.0 * service_hashes.second / service_hashes.first;
+      const double alone_ms =
+          absl::ToDoubleMilliseconds(inside_alone.cpu) / static_cast<double>(inside_alone.hashes);
+      const double service_ms = login_cpu[1] * per_login_ms;
+      const double hashes_per_login = service_hashes.first / static_cast<double>(logins.load());
+      std::printf(
+          "argon2id CPU per hash: %.2f ms alone, %.2f ms inside %s during the logins (%.2f "
+          "hashes per login); %s outside the hash: %.2f ms per login\n",
+          alone_ms, inside_ms, options.cpu_of[0].first.c_str(), hashes_per_login,
+          options.cpu_of[0].first.c_str(), service_ms - hashes_per_login * inside_ms);
+    }
   }
 
   // 3. ValidateSession as the gateway calls it.

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace uwallet::crypto {
 
@@ -65,5 +66,15 @@ void SetPasswordHashConcurrency(int slots);
 [[nodiscard]] int PasswordHashConcurrency();
 // How many argon2id computations run right now (metrics, tests).
 [[nodiscard]] int PasswordHashesRunning();
+
+// What this process's argon2id computations (HashPassword, VerifyPassword, BurnPasswordTime) have
+// cost since it started: metrics, and benchmarks that split a sign-in's CPU into the hash and the
+// rest.
+struct PasswordHashTotals {
+  int64_t hashes = 0;
+  absl::Duration cpu;     // CPU time of the computing threads inside argon2id
+  absl::Duration waited;  // time spent waiting for a slot (SetPasswordHashConcurrency)
+};
+[[nodiscard]] PasswordHashTotals PasswordHashTotalsSoFar();
 
 }  // namespace uwallet::crypto

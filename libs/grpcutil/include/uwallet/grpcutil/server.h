@@ -65,6 +65,8 @@ class Server {
   // Polled every readiness_interval; health says SERVING only while it returns OK.
   void SetReadinessCheck(std::function<absl::Status()> check);
   [[nodiscard]] std::shared_ptr<prometheus::Registry> metrics() const { return registry_; }
+  // Metrics computed when scraped, served beside metrics() (call before Start).
+  void AddCollectable(std::shared_ptr<prometheus::Collectable> collectable);
 
   // Binds and starts serving; the port actually bound is in port() (for listen ":0").
   [[nodiscard]] absl::Status Start();
@@ -82,6 +84,7 @@ class Server {
   std::vector<std::string> health_names_;
   std::function<absl::Status()> readiness_check_;
   std::shared_ptr<prometheus::Registry> registry_;
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   struct Impl;
   std::unique_ptr<Impl> impl_;
   int port_ = 0;
