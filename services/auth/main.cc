@@ -11,6 +11,7 @@
 #include "services/auth/storage/redis_stores.h"
 #include "uwallet/common/log.h"
 #include "uwallet/crypto/encoding.h"
+#include "uwallet/crypto/password.h"
 #include "uwallet/events/events.h"
 #include "uwallet/service/metrics.h"
 #include "uwallet/service/runtime.h"
@@ -26,6 +27,7 @@ struct Flags {
   int64_t registrations_per_ip_per_hour = AuthLimits{}.registrations_per_ip_per_hour;
   bool new_device_challenge = AuthLimits{}.new_device_challenge;
   int64_t new_device_codes_per_user_per_hour = AuthLimits{}.new_device_codes_per_user_per_hour;
+  int64_t password_hash_slots = 0;  // 0: the cores the process may use
 };
 
 // Everything the handlers use; alive for the whole process.
@@ -70,6 +72,9 @@ void RegisterFlags(Config& config) {
                  "(users with at least one known device)");
   config.AddInt("new-device-codes-per-user-per-hour", &flags.new_device_codes_per_user_per_hour,
                 "sign-in codes for new devices sent per user per hour");
+  config.AddInt("password-hash-slots", &flags.password_hash_slots,
+                "argon2id computations at once, 19 MiB each, kept between sign-ins (0: the CPUs "
+                "the process may use, from its affinity and cgroup CPU quota)");
 }
 
 absl::StatusOr<AuthKeys> LoadKeys(const service::Runtime& runtime) {
@@ -117,6 +122,13 @@ absl::Status Bootstrap(AuthCore& core) {
 absl::StatusOr<std::vector<std::shared_ptr<grpc::Service>>> Build(service::Runtime& runtime) {
   UW_ASSIGN_OR_RETURN(AuthKeys keys, LoadKeys(runtime));
   const Flags& flags = TheFlags();
+  if (flags.password_hash_slots < 0 || flags.password_hash_slots > 256) {
+    return absl::InvalidArgumentError("--password-hash-slots must be 0..256");
+  }
+  if (flags.password_hash_slots > 0) {
+    crypto::SetPasswordHashConcurrency(static_cast<int>(flags.password_hash_slots));
+  }
+  log::Info("password hashing", {{"slots", std::to_string(crypto::PasswordHashConcurrency())}});
   Wiring& w = TheWiring();
   w.outbox = std::make_unique<events::Outbox>("auth", *runtime.ids, *runtime.clock);
   w.store = std::make_unique<PgAuthStore>(*runtime.pg, *w.outbox);

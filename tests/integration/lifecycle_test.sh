@@ -22,6 +22,8 @@ done
 export UW_PG_PORT=$(uw_free_port) UW_REDIS_PORT=$(uw_free_port) UW_RUN_DIR="$run"
 ports+=("$UW_PG_PORT" "$UW_REDIS_PORT")
 export UW_SKIP_INSTALL=1 UW_SKIP_BUILD=1
+# A service flag set in the environment reaches the service tools/up starts.
+export UWALLET_PASSWORD_HASH_SLOTS=3
 
 cleanup() { "$UWALLET_ROOT/tools/down" >/dev/null 2>&1; rm -rf "$run" "${TMPDIR:-/tmp}/uwallet-ports.$$"; }
 trap cleanup EXIT
@@ -31,6 +33,9 @@ check "up succeeds and prints endpoints" grep -q "uwallet is up" <<<"$out"
 [ "$failed" -eq 0 ] || echo "$out" | tail -20
 pids=$(cat "$run"/pids/*.pid "$run/redis/redis.pid" 2>/dev/null; head -1 "$run/pg/data/postmaster.pid" 2>/dev/null)
 check "every service has a pid" test "$(ls "$run"/pids/*.pid | wc -l)" -eq 6
+scrape() { python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' "$1"; }
+check "auth runs the argon2id slots it was given" \
+  grep -qx "uwallet_password_hash_slots 3" <<<"$(scrape "http://127.0.0.1:$UW_METRICS_AUTH/metrics")"
 again=$("$UWALLET_ROOT/tools/up" 2>&1)
 check "a second up says it is running" grep -q "already running" <<<"$again"
 

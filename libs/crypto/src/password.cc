@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "internal.h"
+#include "uwallet/common/cores.h"
 #include "uwallet/common/status.h"
 #include "uwallet/crypto/random.h"
 
@@ -159,7 +160,7 @@ class HashGate {
   }
 
  private:
-  HashGate() : slots_(std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {}
+  HashGate() : slots_(UsableCores()) {}
   std::mutex mutex_;
   std::condition_variable changed_;
   int slots_;
