@@ -73,7 +73,7 @@ void RegisterFlags(Config& config) {
   config.AddInt("new-device-codes-per-user-per-hour", &flags.new_device_codes_per_user_per_hour,
                 "sign-in codes for new devices sent per user per hour");
   config.AddInt("password-hash-slots", &flags.password_hash_slots,
-                "argon2id computations at once, 19 MiB each, kept between sign-ins (0: the CPUs "
+                "argon2id computations at once, 19 MiB each (0: the CPUs "
                 "the process may use, from its affinity and cgroup CPU quota)");
 }
 

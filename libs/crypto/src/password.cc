@@ -9,7 +9,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -205,76 +204,15 @@ class HashSlot {
   int64_t cpu_started_ = 0;
 };
 
-// argon2id's working memory (19 MiB with the defaults), kept for the next computation instead of
-// going back to the system. A fresh block is page-faulted and zeroed by the kernel on every
-// computation otherwise, and inside a service whose threads also allocate for gRPC and libpq the
-// allocator rarely hands the same block back: `tools/bench auth` measured the hash at 24.2 ms of
-// CPU inside the service against 22.1 ms alone. libargon2 wipes a block before giving it back
-// (FLAG_clear_internal_memory), so a kept block holds nothing of the password. At most one block
-// per slot of the gate is in use at once; the pool keeps as many as there are slots.
-class MemoryPool {
- public:
-  static int Allocate(uint8_t** memory, size_t bytes) {
-    MemoryPool& pool = Instance();
-    {
-      std::lock_guard<std::mutex> lock(pool.mutex_);
-      for (auto it = pool.blocks_.begin(); it != pool.blocks_.end(); ++it) {
-        if (it->second == bytes) {
-          *memory = it->first;
-          pool.blocks_.erase(it);
-          return ARGON2_OK;
-        }
-      }
-    }
-    *memory = static_cast<uint8_t*>(std::malloc(bytes));
-    return *memory == nullptr ? ARGON2_MEMORY_ALLOCATION_ERROR : ARGON2_OK;
-  }
-
-  static void Free(uint8_t* memory, size_t bytes) {
-    MemoryPool& pool = Instance();
-    {
-      std::lock_guard<std::mutex> lock(pool.mutex_);
-      // Blocks of other sizes (hashes made with other parameters) make way for this one.
-      if (pool.blocks_.size() < static_cast<size_t>(HashGate::Instance().slots())) {
-        pool.blocks_.emplace_back(memory, bytes);
-        return;
-      }
-    }
-    std::free(memory);
-  }
-
- private:
-  static MemoryPool& Instance() {
-    static MemoryPool* pool = new MemoryPool();  // never destroyed, like the gate
-    return *pool;
-  }
-  std::mutex mutex_;
-  std::vector<std::pair<uint8_t*, size_t>> blocks_;  // free blocks and their sizes
-};
-
 // The raw argon2id hash of `password` with `salt` and `params` (salt_bytes is ignored: the salt's
 // own size is used).
 absl::StatusOr<std::string> RawHash(absl::string_view password, absl::string_view salt,
                                     const PasswordParams& params) {
   std::string hash(params.hash_bytes, '\0');
-  argon2_context context{};
-  context.out = reinterpret_cast<uint8_t*>(hash.data());
-  context.outlen = static_cast<uint32_t>(hash.size());
-  // Not written to: ARGON2_FLAG_CLEAR_PASSWORD is not set.
-  context.pwd = reinterpret_cast<uint8_t*>(const_cast<char*>(password.data()));
-  context.pwdlen = static_cast<uint32_t>(password.size());
-  context.salt = reinterpret_cast<uint8_t*>(const_cast<char*>(salt.data()));
-  context.saltlen = static_cast<uint32_t>(salt.size());
-  context.t_cost = params.iterations;
-  context.m_cost = params.memory_kib;
-  context.lanes = params.parallelism;
-  context.threads = params.parallelism;
-  context.version = ARGON2_VERSION_NUMBER;
-  context.allocate_cbk = &MemoryPool::Allocate;
-  context.free_cbk = &MemoryPool::Free;
-  context.flags = ARGON2_DEFAULT_FLAGS;
   HashSlot slot;
-  UW_RETURN_IF_ERROR(FromArgon2(argon2_ctx(&context, Argon2_id)));
+  UW_RETURN_IF_ERROR(FromArgon2(
+      argon2id_hash_raw(params.iterations, params.memory_kib, params.parallelism, password.data(),
+                        password.size(), salt.data(), salt.size(), hash.data(), hash.size())));
   return hash;
 }
 

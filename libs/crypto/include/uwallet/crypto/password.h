@@ -62,8 +62,7 @@ void BurnPasswordTime(const PasswordParams& params = {});
 // VerifyPassword, BurnPasswordTime wait for a slot); default: the cores the process may use
 // (uwallet::UsableCores: its CPU affinity and its cgroup's CPU quota, as in a Kubernetes pod).
 // More at once than cores only thrash the caches with their 19 MiB each and let a flood of
-// sign-ins allocate memory without bound; callers beyond the slots queue in arrival order. The
-// working memory of up to `slots` computations is kept for the next ones (19 MiB each).
+// sign-ins allocate memory without bound; callers beyond the slots queue in arrival order.
 void SetPasswordHashConcurrency(int slots);
 [[nodiscard]] int PasswordHashConcurrency();
 // How many argon2id computations run right now (metrics, tests).
