@@ -174,6 +174,67 @@ void Relay::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+absl::StatusOr<OutboxPruner::Pruned> OutboxPruner::Prune(absl::Time now, int64_t max_rows) {
+  Pruned pruned;
+  if (keep_ <= absl::ZeroDuration()) return pruned;
+  constexpr int64_t kChunk = 5000;
+  const std::string events_before = std::to_string(absl::ToUnixMicros(now - keep_) / 1e6);
+  const std::string markers_before =
+      std::to_string(absl::ToUnixMicros(now - keep_ - absl::Hours(24)) / 1e6);
+  // The head of the outbox in seq order, cut at its first row that must stay: the index on seq
+  // finds it at once, however long the outbox has grown.
+  while (pruned.events < max_rows) {
+    UW_ASSIGN_OR_RETURN(
+        pg::Result deleted,
+        pg_.Exec("WITH head AS (SELECT seq, occurred_at, published_at FROM outbox"
+                 " ORDER BY seq LIMIT $2),"
+                 " keep AS (SELECT coalesce(min(seq), 9223372036854775807) AS seq FROM head"
+                 " WHERE published_at IS NULL"
+                 " OR occurred_at >= to_timestamp($1::double precision))"
+                 " DELETE FROM outbox o USING head h, keep k"
+                 " WHERE o.seq = h.seq AND h.seq < k.seq",
+                 pg::P(events_before, std::min(kChunk, max_rows - pruned.events))));
+    pruned.events += deleted.Affected();
+    if (deleted.Affected() < kChunk) break;
+  }
+  while (pruned.markers < max_rows) {
+    UW_ASSIGN_OR_RETURN(
+        pg::Result deleted,
+        pg_.Exec("DELETE FROM processed_events WHERE ctid = ANY(ARRAY("
+                 "SELECT ctid FROM processed_events"
+                 " WHERE processed_at < to_timestamp($1::double precision) LIMIT $2))",
+                 pg::P(markers_before, std::min(kChunk, max_rows - pruned.markers))));
+    pruned.markers += deleted.Affected();
+    if (deleted.Affected() < kChunk) break;
+  }
+  return pruned;
+}
+
+void OutboxPruner::Start() {
+  if (keep_ <= absl::ZeroDuration()) return;
+  stop_ = false;
+  thread_ = std::thread([this] {
+    // The first pass a minute after start (restarts do not all prune at once), then every interval.
+    SleepFor(absl::Minutes(1), stop_);
+    while (!stop_.load()) {
+      absl::StatusOr<Pruned> pruned = Prune(absl::Now());
+      if (!pruned.ok()) {
+        log::Warn("outbox pruning failed; trying again later",
+                  {{"error", pruned.status().ToString()}});
+      } else if (pruned->events > 0 || pruned->markers > 0) {
+        log::Info("outbox pruned", {{"events", std::to_string(pruned->events)},
+                                    {"markers", std::to_string(pruned->markers)}});
+      }
+      SleepFor(kInterval, stop_);
+    }
+  });
+}
+
+void OutboxPruner::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
 absl::StatusOr<Event> EventFromFields(const redis::FieldValues& fields) {
   std::map<std::string, std::string> map(fields.begin(), fields.end());
   Event event;

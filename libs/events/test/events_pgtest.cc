@@ -155,6 +155,84 @@ TEST_CASE("exactly-once effect in the consumer's own transaction") {
   REQUIRE_FALSE(first);
 }
 
+// The event ids still in the outbox, in seq order.
+std::vector<std::string> OutboxIds(Fixture& f) {
+  pg::Result rows = f.schema.pool().Exec("SELECT event_id::text FROM outbox ORDER BY seq").value();
+  std::vector<std::string> ids;
+  for (int i = 0; i < rows.Rows(); ++i) ids.push_back(rows.String(i, 0));
+  return ids;
+}
+
+TEST_CASE("published events older than the retention are pruned from the head of the outbox") {
+  Fixture f;
+  const std::string old1 = f.Append("x.old", "u1");
+  const std::string old2 = f.Append("x.old", "u1");
+  const std::string old_replayed = f.Append("x.old", "u1");
+  const std::string old3 = f.Append("x.old", "u1");
+  f.clock.Advance(absl::Hours(24 * 8));
+  const std::string fresh = f.Append("x.new", "u1");
+  Relay relay(f.schema.pool(), f.redis.pool());
+  REQUIRE(relay.PublishBatch().value() == 5);
+  OutboxPruner keep_week(f.schema.pool(), absl::Hours(24 * 7));
+  // An operator replays one old event: it is unpublished again until the relay sends it.
+  REQUIRE(f.schema.pool()
+              .Exec("UPDATE outbox SET published_at = NULL WHERE event_id = $1::uuid",
+                    pg::P(old_replayed))
+              .ok());
+  const absl::Time now = f.clock.Now();
+
+  SECTION("no retention keeps everything") {
+    OutboxPruner keep_all(f.schema.pool(), absl::ZeroDuration());
+    REQUIRE(keep_all.Prune(now).value().events == 0);
+    CHECK(OutboxIds(f) == std::vector<std::string>{old1, old2, old_replayed, old3, fresh});
+  }
+  SECTION("old and published go; the first unpublished row stops the pass") {
+    CHECK(keep_week.Prune(now).value().events == 2);
+    CHECK(OutboxIds(f) == std::vector<std::string>{old_replayed, old3, fresh});
+    // Once the replayed event is sent again, the rest of the old ones go too; the fresh one stays.
+    REQUIRE(relay.PublishBatch().value() == 1);
+    CHECK(keep_week.Prune(now).value().events == 2);
+    CHECK(OutboxIds(f) == std::vector<std::string>{fresh});
+    // The fresh event goes once it is older than the retention itself.
+    CHECK(keep_week.Prune(now + absl::Hours(24 * 6)).value().events == 0);
+    CHECK(keep_week.Prune(now + absl::Hours(24 * 8)).value().events == 1);
+    CHECK(OutboxIds(f).empty());
+  }
+  SECTION("a pass deletes at most max_rows") {
+    CHECK(keep_week.Prune(now, /*max_rows=*/1).value().events == 1);
+    CHECK(OutboxIds(f) == std::vector<std::string>{old2, old_replayed, old3, fresh});
+  }
+}
+
+TEST_CASE("exactly-once markers are pruned a day after the outbox retention") {
+  Fixture f;
+  const std::string gone = "0190a4c2-7d3e-7abc-8def-000000000001";
+  const std::string kept = "0190a4c2-7d3e-7abc-8def-000000000002";
+  const std::string recent = "0190a4c2-7d3e-7abc-8def-000000000003";
+  REQUIRE(f.schema.pool()
+              .Exec("INSERT INTO processed_events (consumer_group, event_id, processed_at) VALUES"
+                    " ('fraud', $1::uuid, now() - interval '9 days'),"
+                    " ('fraud', $2::uuid, now() - interval '7 days 12 hours'),"
+                    " ('support', $3::uuid, now() - interval '1 day')",
+                    pg::P(gone, kept, recent))
+              .ok());
+  OutboxPruner pruner(f.schema.pool(), absl::Hours(24 * 7));
+  CHECK(pruner.Prune(absl::Now()).value().markers == 1);
+  auto mark = [&](const std::string& group, const std::string& id) {
+    bool first = false;
+    REQUIRE(f.schema.pool()
+                .Transact([&](pg::Connection& tx) -> absl::Status {
+                  UW_ASSIGN_OR_RETURN(first, MarkProcessedInTx(tx, group, id));
+                  return absl::OkStatus();
+                })
+                .ok());
+    return first;
+  };
+  CHECK(mark("fraud", gone));  // its marker was pruned
+  CHECK_FALSE(mark("fraud", kept));
+  CHECK_FALSE(mark("support", recent));
+}
+
 TEST_CASE("oversized payloads are refused") {
   Fixture f;
   absl::Status status = f.schema.pool().Transact([&](pg::Connection& tx) {

@@ -1,5 +1,6 @@
 #include "uwallet/service/runtime.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -10,6 +11,7 @@
 #include "uwallet/common/file.h"
 #include "uwallet/common/log.h"
 #include "uwallet/common/status.h"
+#include "uwallet/events/events.h"
 #include "uwallet/service/metrics.h"
 
 namespace uwallet::service {
@@ -64,6 +66,7 @@ int Run(int argc, char** argv, ServiceSpec spec) {
   std::string pg_dsn = "host=127.0.0.1 port=55432 user=uwallet dbname=uwallet";
   int64_t pg_pool_size = 16;
   absl::Duration pg_statement_timeout = absl::Seconds(5);
+  absl::Duration outbox_retention = absl::Hours(24 * 7);
   std::string redis_addr = "127.0.0.1:56379";
   int64_t redis_pool_size = 16;
   std::string redis_prefix;
@@ -84,6 +87,9 @@ int Run(int argc, char** argv, ServiceSpec spec) {
                      "PostgreSQL connection string (libpq keyword/value or URI)");
     config.AddInt("pg-pool-size", &pg_pool_size, "PostgreSQL connections at most");
     config.AddDuration("pg-statement-timeout", &pg_statement_timeout, "per-statement timeout");
+    config.AddDuration("outbox-retention", &outbox_retention,
+                       "how long published events stay in the outbox for `uwctl outbox replay` "
+                       "(exactly-once markers a day longer); 0: keep everything");
   }
   if (spec.uses_redis) {
     config.AddString("redis-addr", &redis_addr, "Redis host:port");
@@ -115,6 +121,10 @@ int Run(int argc, char** argv, ServiceSpec spec) {
       return 0;
     }
     std::fprintf(stderr, "%s\n%s", std::string(status.message()).c_str(), config.Usage().c_str());
+    return 2;
+  }
+  if (outbox_retention < absl::ZeroDuration()) {
+    std::fprintf(stderr, "--outbox-retention must be 0 (keep everything) or more\n");
     return 2;
   }
   log::Level level = log::Level::kInfo;
@@ -197,6 +207,18 @@ int Run(int argc, char** argv, ServiceSpec spec) {
     return absl::OkStatus();
   });
   if (absl::Status status = server.Start(); !status.ok()) return Fail("cannot start", status);
+  // Every schema with the outbox migration (version 0) keeps its outbox tables bounded.
+  std::unique_ptr<events::OutboxPruner> pruner;
+  const bool has_outbox =
+      runtime.pg != nullptr &&
+      std::any_of(spec.migrations.begin(), spec.migrations.end(), [](const pg::Migration& m) {
+        return m.version == events::OutboxMigration().version &&
+               m.name == events::OutboxMigration().name;
+      });
+  if (has_outbox) {
+    pruner = std::make_unique<events::OutboxPruner>(*runtime.pg, outbox_retention);
+    pruner->Start();
+  }
   if (spec.start_background) {
     if (absl::Status status = spec.start_background(runtime); !status.ok()) {
       server.Shutdown();
@@ -205,6 +227,7 @@ int Run(int argc, char** argv, ServiceSpec spec) {
   }
   server.WaitForTerminationSignal();
   if (spec.stop_background) spec.stop_background();
+  if (pruner) pruner->Stop();
   return 0;
 }
 

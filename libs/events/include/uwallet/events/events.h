@@ -93,6 +93,7 @@ class Relay {
   void OnPublished(PublishedHook hook) { on_published_ = std::move(hook); }
   // Publishes one batch; returns how many rows it published.
   [[nodiscard]] absl::StatusOr<int> PublishBatch();
+
   void Start();
   void Stop();
 
@@ -101,6 +102,35 @@ class Relay {
   redis::Pool& redis_;
   absl::Duration poll_interval_;
   PublishedHook on_published_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// Deletes what the outbox tables no longer need. Published events stay in the outbox for `keep`
+// after they occurred, so that `uwctl outbox replay` can send them again; the exactly-once
+// markers of processed_events stay a day longer, so that an event that can still be replayed
+// always finds its marker. Every service with the outbox migration runs one (libs/service).
+class OutboxPruner {
+ public:
+  // `keep` zero: nothing is ever deleted.
+  OutboxPruner(pg::Pool& pg, absl::Duration keep) : pg_(pg), keep_(keep) {}
+  ~OutboxPruner() { Stop(); }
+  struct Pruned {
+    int64_t events = 0;
+    int64_t markers = 0;
+  };
+  // One pass as of `now`: published outbox rows older than `keep`, oldest first, stopping at the
+  // first row that is unpublished or newer (so it reads only the head of the outbox, however long
+  // it is), and older markers; at most `max_rows` of each, in chunks of short statements.
+  [[nodiscard]] absl::StatusOr<Pruned> Prune(absl::Time now, int64_t max_rows = 50'000);
+  static constexpr absl::Duration kInterval = absl::Minutes(10);
+  // A pass a minute after Start, then every kInterval (several replicas may run it at once).
+  void Start();
+  void Stop();
+
+ private:
+  pg::Pool& pg_;
+  absl::Duration keep_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
