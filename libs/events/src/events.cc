@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "nlohmann/json.hpp"
 #include "uwallet/common/log.h"
 #include "uwallet/common/status.h"
@@ -44,6 +45,13 @@ void SleepFor(absl::Duration duration, const std::atomic<bool>& stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(
         50, std::max<int64_t>(1, absl::ToInt64Milliseconds(until - absl::Now())))));
   }
+}
+
+// The smallest UUIDv7 of the millisecond `at`: every id made at or after it sorts after it.
+std::string FirstUuidV7At(absl::Time at) {
+  const int64_t ms = std::max<int64_t>(0, absl::ToUnixMillis(at));
+  const std::string hex = absl::StrFormat("%012x", ms & 0xFFFFFFFFFFFF);
+  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-0000-0000-000000000000");
 }
 
 }  // namespace
@@ -179,8 +187,6 @@ absl::StatusOr<OutboxPruner::Pruned> OutboxPruner::Prune(absl::Time now, int64_t
   if (keep_ <= absl::ZeroDuration()) return pruned;
   constexpr int64_t kChunk = 5000;
   const std::string events_before = std::to_string(absl::ToUnixMicros(now - keep_) / 1e6);
-  const std::string markers_before =
-      std::to_string(absl::ToUnixMicros(now - keep_ - absl::Hours(24)) / 1e6);
   // The head of the outbox in seq order, cut at its first row that must stay: the index on seq
   // finds it at once, however long the outbox has grown.
   while (pruned.events < max_rows) {
@@ -197,15 +203,28 @@ absl::StatusOr<OutboxPruner::Pruned> OutboxPruner::Prune(absl::Time now, int64_t
     pruned.events += deleted.Affected();
     if (deleted.Affected() < kChunk) break;
   }
-  while (pruned.markers < max_rows) {
-    UW_ASSIGN_OR_RETURN(
-        pg::Result deleted,
-        pg_.Exec("DELETE FROM processed_events WHERE ctid = ANY(ARRAY("
-                 "SELECT ctid FROM processed_events"
-                 " WHERE processed_at < to_timestamp($1::double precision) LIMIT $2))",
-                 pg::P(markers_before, std::min(kChunk, max_rows - pruned.markers))));
-    pruned.markers += deleted.Affected();
-    if (deleted.Affected() < kChunk) break;
+  // Markers by their event's time, which is in the id (event ids are UUIDv7: the first 48 bits
+  // are the milliseconds), so each group's markers are deleted by a range of its primary key
+  // instead of a scan of the whole table. The groups come from a loose index scan of that key.
+  UW_ASSIGN_OR_RETURN(
+      pg::Result groups,
+      pg_.Exec("WITH RECURSIVE g(name) AS (SELECT min(consumer_group) FROM processed_events"
+               " UNION ALL SELECT (SELECT min(consumer_group) FROM processed_events"
+               " WHERE consumer_group > g.name) FROM g WHERE g.name IS NOT NULL)"
+               " SELECT name FROM g WHERE name IS NOT NULL"));
+  const std::string first_kept_id = FirstUuidV7At(now - keep_ - absl::Hours(24));
+  for (int i = 0; i < groups.Rows() && pruned.markers < max_rows; ++i) {
+    while (pruned.markers < max_rows) {
+      UW_ASSIGN_OR_RETURN(
+          pg::Result deleted,
+          pg_.Exec("DELETE FROM processed_events WHERE consumer_group = $1 AND event_id IN ("
+                   "SELECT event_id FROM processed_events WHERE consumer_group = $1"
+                   " AND event_id < $2::uuid ORDER BY event_id LIMIT $3)",
+                   pg::P(groups.String(i, 0), first_kept_id,
+                         std::min(kChunk, max_rows - pruned.markers))));
+      pruned.markers += deleted.Affected();
+      if (deleted.Affected() < kChunk) break;
+    }
   }
   return pruned;
 }

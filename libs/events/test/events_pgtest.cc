@@ -204,20 +204,20 @@ TEST_CASE("published events older than the retention are pruned from the head of
   }
 }
 
-TEST_CASE("exactly-once markers are pruned a day after the outbox retention") {
+TEST_CASE("exactly-once markers are pruned once their event is a day older than the retention") {
   Fixture f;
-  const std::string gone = "0190a4c2-7d3e-7abc-8def-000000000001";
-  const std::string kept = "0190a4c2-7d3e-7abc-8def-000000000002";
-  const std::string recent = "0190a4c2-7d3e-7abc-8def-000000000003";
-  REQUIRE(f.schema.pool()
-              .Exec("INSERT INTO processed_events (consumer_group, event_id, processed_at) VALUES"
-                    " ('fraud', $1::uuid, now() - interval '9 days'),"
-                    " ('fraud', $2::uuid, now() - interval '7 days 12 hours'),"
-                    " ('support', $3::uuid, now() - interval '1 day')",
-                    pg::P(gone, kept, recent))
-              .ok());
-  OutboxPruner pruner(f.schema.pool(), absl::Hours(24 * 7));
-  CHECK(pruner.Prune(absl::Now()).value().markers == 1);
+  // Event ids carry their time (UUIDv7): made here at the times the test needs.
+  const absl::Time now = absl::Now();
+  FakeClock then;
+  UuidV7Generator ids(then);
+  auto id_at = [&](absl::Duration ago) {
+    then.Set(now - ago);
+    return ids.NewId();
+  };
+  const std::string gone = id_at(absl::Hours(24 * 9));
+  const std::string gone_too = id_at(absl::Hours(24 * 8) + absl::Minutes(1));
+  const std::string kept = id_at(absl::Hours(24 * 7 + 12));
+  const std::string recent = id_at(absl::Hours(24));
   auto mark = [&](const std::string& group, const std::string& id) {
     bool first = false;
     REQUIRE(f.schema.pool()
@@ -228,9 +228,18 @@ TEST_CASE("exactly-once markers are pruned a day after the outbox retention") {
                 .ok());
     return first;
   };
-  CHECK(mark("fraud", gone));  // its marker was pruned
+  REQUIRE(mark("fraud", gone));
+  REQUIRE(mark("support", gone_too));
+  REQUIRE(mark("fraud", kept));
+  REQUIRE(mark("support", recent));
+  OutboxPruner pruner(f.schema.pool(), absl::Hours(24 * 7));
+  CHECK(pruner.Prune(now).value().markers == 2);  // in both groups
+  CHECK(mark("fraud", gone));                     // its marker was pruned: new again
+  CHECK(mark("support", gone_too));
   CHECK_FALSE(mark("fraud", kept));
   CHECK_FALSE(mark("support", recent));
+  OutboxPruner keep_all(f.schema.pool(), absl::ZeroDuration());
+  CHECK(keep_all.Prune(now + absl::Hours(24 * 365)).value().markers == 0);
 }
 
 TEST_CASE("oversized payloads are refused") {

@@ -108,8 +108,9 @@ class Relay {
 
 // Deletes what the outbox tables no longer need. Published events stay in the outbox for `keep`
 // after they occurred, so that `uwctl outbox replay` can send them again; the exactly-once
-// markers of processed_events stay a day longer, so that an event that can still be replayed
-// always finds its marker. Every service with the outbox migration runs one (libs/service).
+// markers of processed_events stay until their event is a day older than that (by the time in
+// the event id: event ids are UUIDv7), so that an event that can still be replayed always finds
+// its marker. Every service with the outbox migration runs one (libs/service).
 class OutboxPruner {
  public:
   // `keep` zero: nothing is ever deleted.
