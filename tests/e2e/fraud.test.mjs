@@ -115,8 +115,8 @@ for (const [name, transport] of Object.entries(t)) {
 }
 
 // A customer who signed up in Chinese reads Chinese: the sign-up code, auth's notice of a changed
-// password, and fraud's e-mail copy of the security alert (worded from its message key, which the
-// app gets too); the alert in the app keeps the key and the English words.
+// password, and fraud's push and e-mail copies of the security alert (worded from its message key,
+// which the app gets too); the alert in the app keeps the key and the English words.
 test("messages in the customer's language: codes, auth's notices and fraud's alert copies in Chinese", async () => {
   const c = clients(t.grpc);
   const email = uniqueEmail("fraud-zh");
@@ -125,7 +125,7 @@ test("messages in the customer's language: codes, auth's notices and fraud's ale
   assert.equal(signUp?.subject, "uwallet 验证码");
   assert.match(signUp?.body ?? "", /^【uwallet】验证码 \d{6}，用于验证此联系方式，10 分钟内有效。/);
   await c.auth.verifyContact({ destination: email, code: signUp.code });
-  const { token } = await signInCompletingChallenge(c.auth, c.mailbox, { identifier: email, password: PASSWORD, device: { deviceId: key("zh"), name: "phone" } });
+  const { token, session } = await signInCompletingChallenge(c.auth, c.mailbox, { identifier: email, password: PASSWORD, device: { deviceId: key("zh"), name: "phone" } });
   await c.fraud.updateAlertSettings({ settings: { channels: [NotificationChannel.EMAIL] } }, bearer(token));
   await c.auth.changePassword({ oldPassword: PASSWORD, newPassword: `${PASSWORD} new` }, bearer(token));
 
@@ -139,6 +139,12 @@ test("messages in the customer's language: codes, auth's notices and fraud's ale
   assert.equal(copy.body, "你的登录密码已修改。如果不是你本人操作，请立即报告账户被盗。");
   const copies = (await c.mailbox.listMessages({ destination: email })).messages.filter((m) => m.templateName === "security_alert");
   assert.deepEqual(copies.filter((m) => /\b(Your|your|was|If this)\b/.test(m.body)), [], "an English alert copy");
+  // The push copy (to the user id) speaks Chinese too.
+  const push = await eventually(async () => (await c.mailbox.listMessages({ destination: session.userId })).messages
+    .find((m) => m.templateName === "security_alert" && m.subject === "登录密码已修改"), 20000, "fraud's push copy of the alert");
+  assert.equal(push.body, "你的登录密码已修改。如果不是你本人操作，请立即报告账户被盗。");
+  const pushes = (await c.mailbox.listMessages({ destination: session.userId })).messages.filter((m) => m.templateName === "security_alert");
+  assert.deepEqual(pushes.filter((m) => /\b(Your|your|was|If this)\b/.test(m.body)), [], "an English push copy");
   const { alerts } = await c.fraud.listMyAlerts({}, bearer(token));
   const alert = alerts.find((a) => a.messageKey === "password_changed");
   assert.ok(alert, "the alert in the app carries its message key");

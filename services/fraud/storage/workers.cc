@@ -64,11 +64,21 @@ absl::Status FraudWorkers::Deliver(const Alert& alert) {
   // One template kind for every channel the alert goes out on.
   const std::string kind =
       alert.category == AlertCategory::kTransaction ? "transaction_alert" : "security_alert";
+  // Every copy speaks the account's language (its locale from auth). When auth cannot say, the
+  // push still goes out, in English, and SMS/email (which need the contacts) are skipped: best
+  // effort, the alert itself is in the app either way.
+  absl::StatusOr<Contacts> contacts = auth_.GetContacts(alert.user_id);
+  if (!contacts.ok()) {
+    log::Warn("fraud: contacts unavailable for alert", {{"error", contacts.status().ToString()}});
+  }
+  const AlertWords words =
+      contacts.ok() ? WordsFor(alert, contacts->locale) : AlertWords{alert.title, alert.body};
   UW_RETURN_IF_ERROR(notifier_.Send({.channel = notify::Channel::kPush,
                                      .destination = alert.user_id,
                                      .kind = kind,
-                                     .subject = alert.title,
-                                     .body = alert.body}));
+                                     .subject = words.title,
+                                     .body = words.body}));
+  if (!contacts.ok()) return absl::OkStatus();
   absl::StatusOr<AlertSettings> settings = store_.GetAlertSettings(alert.user_id);
   if (!settings.ok() || settings->channels.empty()) return absl::OkStatus();
   bool sms = false, email = false;
@@ -76,15 +86,6 @@ absl::Status FraudWorkers::Deliver(const Alert& alert) {
     sms = sms || c == Channel::kSms;
     email = email || c == Channel::kEmail;
   }
-  if (!sms && !email) return absl::OkStatus();
-  absl::StatusOr<Contacts> contacts = auth_.GetContacts(alert.user_id);
-  if (!contacts.ok()) {
-    // Push went out; SMS/email are best effort when auth is unreachable.
-    log::Warn("fraud: contacts unavailable for alert", {{"error", contacts.status().ToString()}});
-    return absl::OkStatus();
-  }
-  // The copies speak the account's language.
-  const AlertWords words = WordsFor(alert, contacts->locale);
   if (sms && !contacts->phone.empty()) {
     UW_RETURN_IF_ERROR(notifier_.Send({.channel = notify::Channel::kSms,
                                        .destination = contacts->phone,
