@@ -10,11 +10,32 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "uwallet/common/locale.h"
 #include "uwallet/common/log.h"
 #include "uwallet/common/status.h"
 
 namespace uwallet::support {
 namespace {
+
+// What the customer reads in the ticket when an agent decides their dispute, in English or
+// Chinese. Amounts: "8.00 CNY" / "¥8.00".
+std::string DisputeDecisionText(DisputeDecision decision, const Money& refund,
+                                const std::string& note, bool chinese) {
+  const std::string units =
+      absl::StrCat(refund.amount_minor / 100, ".", refund.amount_minor % 100 < 10 ? "0" : "",
+                   refund.amount_minor % 100);
+  if (decision == DisputeDecision::kReject) {
+    return chinese ? "你的争议已审核，未予支持：" + note
+                   : "Your dispute was reviewed and rejected: " + note;
+  }
+  if (chinese) {
+    const std::string amount =
+        refund.currency == "CNY" ? "¥" + units : absl::StrCat(units, " ", refund.currency);
+    return absl::StrCat("你的争议已受理，", amount, " 的退款正在退回你的钱包。", note);
+  }
+  return absl::StrCat("Your dispute was accepted. A refund of ", units, " ", refund.currency,
+                      " is on its way. ", note);
+}
 
 absl::Status Invalid(absl::string_view reason, absl::string_view message) {
   return WithReason(absl::StatusCode::kInvalidArgument, reason, message);
@@ -50,20 +71,20 @@ SupportDesk::SupportDesk(TicketStore& store, EventPublisher& events, const Clock
       options_(std::move(options)),
       names_(options_.directory, clock) {}
 
-std::string AuthorNames::Get(const std::string& user_id) {
-  if (directory_ == nullptr || user_id.empty()) return "";
+Person AuthorNames::Find(const std::string& user_id) {
+  if (directory_ == nullptr || user_id.empty()) return {};
   const absl::Time now = clock_.Now();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = cache_.find(user_id);
-    if (it != cache_.end() && it->second.expires_at > now) return it->second.name;
+    if (it != cache_.end() && it->second.expires_at > now) return it->second.person;
   }
-  absl::StatusOr<std::string> found = directory_->DisplayName(user_id);
+  absl::StatusOr<Person> found = directory_->Lookup(user_id);
   if (!found.ok()) {
     log::Warn("author display name not found",
               {{"user_id", user_id}, {"error", found.status().ToString()}});
   }
-  Entry entry{.name = found.ok() ? *found : "",
+  Entry entry{.person = found.ok() ? *found : Person{},
               .expires_at = now + (found.ok() ? kAuthorNameTtl : kAuthorNameFailureTtl)};
   std::lock_guard<std::mutex> lock(mutex_);
   if (cache_.size() >= kAuthorNamesMax) {
@@ -74,7 +95,7 @@ std::string AuthorNames::Get(const std::string& user_id) {
     if (cache_.size() >= kAuthorNamesMax) cache_.clear();
   }
   cache_[user_id] = entry;
-  return entry.name;
+  return entry.person;
 }
 
 void SupportDesk::Decorate(Ticket& ticket) const {
@@ -739,6 +760,8 @@ absl::StatusOr<Ticket> SupportDesk::ResolveDispute(const Caller& caller, MoneyCl
     UW_RETURN_IF_ERROR(money.VoidHold("support-resolve-void:" + input.idempotency_key,
                                       dispute.hold_id, "dispute decided: " + input.note));
   }
+  // The system message speaks the customer's language (their locale at auth).
+  const bool chinese = SpeaksChinese(names_.Locale(current.user_id));
   std::string refund_payment_id;
   if (refund.amount_minor > 0) {
     UW_ASSIGN_OR_RETURN(refund_payment_id,
@@ -769,15 +792,9 @@ absl::StatusOr<Ticket> SupportDesk::ResolveDispute(const Caller& caller, MoneyCl
         change.actor_id = caller.user_id;
         change.event_type = "support.dispute.resolved";
         if (!t.first_responded_at) t.first_responded_at = now;
-        const std::string text =
-            input.decision == DisputeDecision::kReject
-                ? "Your dispute was reviewed and rejected: " + input.note
-                : absl::StrCat("Your dispute was accepted. A refund of ", refund.amount_minor / 100,
-                               ".",
-                               absl::StrCat(refund.amount_minor % 100 < 10 ? "0" : "",
-                                            refund.amount_minor % 100),
-                               " ", refund.currency, " is on its way. ", input.note);
-        Message message = NewMessage(t, AuthorKind::kSystem, "system", text, now);
+        Message message =
+            NewMessage(t, AuthorKind::kSystem, "system",
+                       DisputeDecisionText(input.decision, refund, input.note, chinese), now);
         change.message = message;
         return ApplyStatus(t, change, Status::kResolved, caller.user_id, input.note, now);
       },

@@ -49,13 +49,17 @@ struct DeskOptions {
 class AuthorNames {
  public:
   AuthorNames(Directory* directory, const Clock& clock) : directory_(directory), clock_(clock) {}
-  [[nodiscard]] std::string Get(const std::string& user_id);
+  // The display name; "" when unknown.
+  [[nodiscard]] std::string Get(const std::string& user_id) { return Find(user_id).display_name; }
+  // The language the user chose at auth (e.g. "zh-CN"); "" when unknown.
+  [[nodiscard]] std::string Locale(const std::string& user_id) { return Find(user_id).locale; }
 
  private:
   struct Entry {
-    std::string name;
+    Person person;
     absl::Time expires_at;
   };
+  [[nodiscard]] Person Find(const std::string& user_id);
   Directory* directory_;
   const Clock& clock_;
   mutable std::mutex mutex_;

@@ -145,12 +145,20 @@ class EventPublisher {
   virtual void Publish(const TicketEvent& event) = 0;
 };
 
-// Display names of message authors (auth). Best effort: a failure leaves the name empty.
+// Who a user is, as far as support's messages need: the name they registered, and the language
+// they use (a BCP 47 tag such as "zh-CN"; may be empty).
+struct Person {
+  std::string display_name;
+  std::string locale;
+};
+
+// Display names of message authors and the language of customers (auth). Best effort: a failure
+// leaves the name empty and the language English.
 class Directory {
  public:
   virtual ~Directory() = default;
-  // The user's display name as registered; NOT_FOUND for an unknown user.
-  [[nodiscard]] virtual absl::StatusOr<std::string> DisplayName(const std::string& user_id) = 0;
+  // NOT_FOUND for an unknown user.
+  [[nodiscard]] virtual absl::StatusOr<Person> Lookup(const std::string& user_id) = 0;
 };
 
 // What support needs to know about a payment (from the payments service).

@@ -12,7 +12,7 @@ std::string AssertionOf(const grpc::ServerContext& context) {
   return std::string(it->second.data(), it->second.size());
 }
 
-absl::StatusOr<std::string> GrpcDirectory::DisplayName(const std::string& user_id) {
+absl::StatusOr<Person> GrpcDirectory::Lookup(const std::string& user_id) {
   if (peers_.auth_internal == nullptr) return absl::FailedPreconditionError("no auth client");
   auth::v1::GetContactsRequest request;
   request.set_user_id(user_id);
@@ -20,7 +20,7 @@ absl::StatusOr<std::string> GrpcDirectory::DisplayName(const std::string& user_i
   auto context = grpcutil::OutgoingContext(kDirectoryTimeout, signer_.SignService("support"));
   UW_RETURN_IF_ERROR(grpcutil::FromGrpcStatus(
       peers_.auth_internal->GetContacts(context.get(), request, &response)));
-  return response.display_name();
+  return Person{.display_name = response.display_name(), .locale = response.locale()};
 }
 
 absl::StatusOr<PaymentInfo> GrpcMoneyClient::GetPayment(const std::string& payment_id) {

@@ -59,14 +59,14 @@ class GrpcMoneyClient final : public MoneyClient {
   std::string caller_assertion_;
 };
 
-// Author display names from auth (AuthInternalService.GetContacts, support's service assertion),
-// each call bounded by kDirectoryTimeout. Cached by the desk (AuthorNames).
+// Display names and locales from auth (AuthInternalService.GetContacts, support's service
+// assertion), each call bounded by kDirectoryTimeout. Cached by the desk (AuthorNames).
 inline constexpr absl::Duration kDirectoryTimeout = absl::Milliseconds(800);
 class GrpcDirectory final : public Directory {
  public:
   GrpcDirectory(Peers& peers, const grpcutil::IdentitySigner& signer)
       : peers_(peers), signer_(signer) {}
-  absl::StatusOr<std::string> DisplayName(const std::string& user_id) override;
+  absl::StatusOr<Person> Lookup(const std::string& user_id) override;
 
  private:
   Peers& peers_;

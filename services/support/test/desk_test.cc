@@ -241,6 +241,58 @@ TEST_CASE("disputes: unauthorised payment is held, resolution voids the hold and
   CHECK(std::count(f.store.outbox.begin(), f.store.outbox.end(), "support.dispute.resolved") == 1);
 }
 
+TEST_CASE("the dispute decision is written in the customer's language") {
+  FakeClock clock;
+  SequentialIdGenerator ids{"id-"};
+  fakes::FakeStore store;
+  fakes::FakePublisher events;
+  fakes::FakeDirectory directory;
+  directory.names = {{"mei", "梅"}, {"alice", "Alice"}, {"agent-1", "Lin Wei"}};
+  directory.locales = {{"mei", "zh-CN"}, {"alice", "en-GB"}};
+  SupportDesk desk{store, events, clock, ids, DeskOptions{.directory = &directory}};
+  fakes::FakeMoney money;
+  const Caller agent{.user_id = "agent-1", .agent = true};
+  int disputes = 0;
+  auto decide = [&](const std::string& customer, DisputeDecision decision) {
+    const std::string payment = "p" + std::to_string(++disputes);
+    money.payments[payment] = {.payment_id = payment,
+                               .payer_user_id = customer,
+                               .payee_owner_id = "m1",
+                               .payee_is_merchant = true,
+                               .amount = {.amount_minor = 805, .currency = "CNY"},
+                               .succeeded = true};
+    auto opened = desk.OpenDispute(Caller{.user_id = customer, .customer = true}, money,
+                                   {.idempotency_key = "d-" + payment,
+                                    .payment_id = payment,
+                                    .reason = DisputeReason::kNotReceived,
+                                    .description = "nothing arrived"});
+    REQUIRE(opened.ok());
+    auto resolved = desk.ResolveDispute(agent, money,
+                                        {.idempotency_key = "r-" + payment,
+                                         .ticket_id = opened->ticket_id,
+                                         .decision = decision,
+                                         .note = "note."});
+    REQUIRE(resolved.ok());
+    const TicketView view = store.GetTicketView(opened->ticket_id).value();
+    REQUIRE_FALSE(view.messages.empty());
+    CHECK(view.messages.back().author_kind == AuthorKind::kSystem);
+    return view.messages.back().body;
+  };
+  CHECK(decide("mei", DisputeDecision::kRefundFull) ==
+        "你的争议已受理，¥8.05 的退款正在退回你的钱包。note.");
+  CHECK(decide("mei", DisputeDecision::kReject) == "你的争议已审核，未予支持：note.");
+  CHECK(decide("alice", DisputeDecision::kRefundFull) ==
+        "Your dispute was accepted. A refund of 8.05 CNY is on its way. note.");
+  CHECK(decide("alice", DisputeDecision::kReject) ==
+        "Your dispute was reviewed and rejected: note.");
+  // Unknown to the directory (or auth down): English.
+  directory.names.erase("mei");
+  directory.locales.erase("mei");
+  clock.Advance(absl::Hours(48));  // past the cached entry
+  CHECK(decide("mei", DisputeDecision::kRefundFull) ==
+        "Your dispute was accepted. A refund of 8.05 CNY is on its way. note.");
+}
+
 TEST_CASE("a failed refund leaves the dispute open") {
   Fixture f;
   fakes::FakeMoney money;

@@ -162,14 +162,17 @@ class FakeStore final : public TicketStore {
 
 class FakeDirectory final : public Directory {
  public:
-  absl::StatusOr<std::string> DisplayName(const std::string& user_id) override {
+  absl::StatusOr<Person> Lookup(const std::string& user_id) override {
     std::lock_guard<std::mutex> lock(mutex_);
     ++lookups;
     auto it = names.find(user_id);
     if (it == names.end()) return absl::NotFoundError("no such user");
-    return it->second;
+    auto locale = locales.find(user_id);
+    return Person{.display_name = it->second,
+                  .locale = locale == locales.end() ? "" : locale->second};
   }
   std::map<std::string, std::string> names;
+  std::map<std::string, std::string> locales;  // absent: no locale (English)
   int lookups = 0;
 
  private:
