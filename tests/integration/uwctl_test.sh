@@ -121,6 +121,9 @@ check "outbox replay: unknown service exits 2" exits 2 "$UWCTL" outbox replay --
 check "outbox replay: --dry-run counts" exits 0 "$UWCTL" outbox replay --service=auth --since="$since" --dry-run
 would="$(sed -n 's/^would replay \([0-9]*\) .*/\1/p' <<<"$out")"
 check "outbox replay: --dry-run found published events" test "${would:-0}" -ge 1
+check "outbox replay: says how far back the outbox reaches" \
+  exits 0 "$UWCTL" outbox replay --service=auth --since=2020-01-01T00:00:00Z --dry-run
+check "outbox replay: ... namely since the oldest event kept" has "note: the auth outbox holds events since 20"
 check "outbox replay: replays" exits 0 "$UWCTL" outbox replay --service=auth --since="$since"
 replayed="$(sed -n 's/^replaying \([0-9]*\) .*/\1/p' <<<"$out")"
 # A dry run that had changed anything would leave less to replay.

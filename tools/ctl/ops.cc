@@ -136,6 +136,18 @@ int OutboxReplayCommand(const std::vector<std::string>& argv) {
   std::printf("%s %lld %s events of %s (%s .. %s)\n", dry_run ? "would replay" : "replaying",
               static_cast<long long>(count), type_prefix.empty() ? "" : type_prefix.c_str(),
               service.c_str(), since_text.c_str(), until_text.c_str());
+  // Published events are pruned after the service's --outbox-retention: say how far back a
+  // replay can reach when the operator asked for more.
+  auto oldest = (*pool)->Exec(
+      "SELECT to_char(min(occurred_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+      " min(occurred_at) > $1::timestamptz FROM outbox",
+      pg::P(since_text));
+  if (oldest.ok() && !oldest->IsNull(0, 0) && oldest->Bool(0, 1)) {
+    std::printf(
+        "note: the %s outbox holds events since %s; older ones were pruned after the service's "
+        "--outbox-retention and cannot be replayed\n",
+        service.c_str(), oldest->String(0, 0).c_str());
+  }
   return kOk;
 }
 
