@@ -133,8 +133,10 @@ PostgreSQL $("${psql[@]}" -Atc 'SHOW server_version' | cut -d' ' -f1), load aver
   pg_ticks() {
     local postmaster
     postmaster=$(head -1 "$RUN/pg/data/postmaster.pid")
+    # A backend may exit between pgrep and the read (|| true: under pipefail a vanished last pid
+    # used to end the whole bench without a word).
     for p in "$postmaster" $(pgrep -P "$postmaster"); do
-      awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null
+      awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null || true
     done | awk '{s += $1} END {print s + 0}'
   }
   transfer_count() {  # $1: naive | ledger
@@ -209,9 +211,9 @@ PostgreSQL $("${psql[@]}" -Atc 'SHOW server_version' | cut -d' ' -f1), load aver
     local ratios=() p_all=() l_all=() round
     for round in $(seq 1 "$rounds"); do
       uw_say "round $round/$rounds: pgbench naive transfer, $clients clients, ${seconds}s"
-      read -r p_tps p_p50 p_p99 < <(run_pgbench "$clients")
+      read -r p_tps p_p50 p_p99 < <(run_pgbench "$clients") || uw_die "the pgbench run failed"
       uw_say "round $round/$rounds: ledger gRPC PostTransfers, $clients clients, ${seconds}s"
-      read -r l_tps l_p50 l_p99 l_err < <(run_ledger "$clients")
+      read -r l_tps l_p50 l_p99 l_err < <(run_ledger "$clients") || uw_die "the ledger run failed"
       local ratio
       ratio=$(awk -v a="$l_tps" -v b="$p_tps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
       ratios+=("$ratio") p_all+=("$p_tps") l_all+=("$l_tps")
@@ -232,8 +234,10 @@ PostgreSQL $("${psql[@]}" -Atc 'SHOW server_version' | cut -d' ' -f1), load aver
     local rate=$(( ${naive_at_rate_clients%.*} / 2 )) diffs=() round
     for round in $(seq 1 "$rounds"); do
       uw_say "round $round/$rounds: both at $rate transfers/s (half the naive rate), $rate_clients clients"
-      read -r p_tps p_p50 p_p99 < <(run_pgbench "$rate_clients" "$rate")
-      read -r l_tps l_p50 l_p99 l_err < <(run_ledger "$rate_clients" "$rate")
+      read -r p_tps p_p50 p_p99 < <(run_pgbench "$rate_clients" "$rate") ||
+        uw_die "the pgbench run at $rate/s failed"
+      read -r l_tps l_p50 l_p99 l_err < <(run_ledger "$rate_clients" "$rate") ||
+        uw_die "the ledger run at $rate/s failed"
       local diff
       diff=$(awk -v a="$l_p99" -v b="$p_p99" 'BEGIN { printf "%+.3f", a - b }')
       diffs+=("$diff")

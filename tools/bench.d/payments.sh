@@ -135,7 +135,7 @@ PostgreSQL $("${psql[@]}" -Atc 'SHOW server_version' | cut -d' ' -f1)"
     done
     postmaster=$(head -1 "$RUN/pg/data/postmaster.pid")
     echo "postgres $(for p in "$postmaster" $(pgrep -P "$postmaster"); do
-      awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}')"
+      awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null || true; done | awk '{s += $1} END {print s + 0}')"
     echo "redis $(awk '{print $14 + $15}' "/proc/$(cat "$RUN/redis/redis.pid")/stat" 2>/dev/null || echo 0)"
   }
 
