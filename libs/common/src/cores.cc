@@ -3,25 +3,18 @@
 #include <sched.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "uwallet/common/file.h"
 
 namespace uwallet {
 namespace {
 
-std::string ReadSmallFile(const char* path) {
-  std::ifstream in(path);
-  if (!in) return "";
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string ReadOrEmpty(const std::string& path) { return ReadFile(path).value_or(""); }
 
 std::optional<int> Quota(int64_t quota, int64_t period) {
   if (quota <= 0 || period <= 0) return std::nullopt;
@@ -61,10 +54,10 @@ int UsableCores() {
   cpu_set_t set;
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof(set), &set) == 0) cores = CPU_COUNT(&set);
-  std::optional<int> quota = internal::CoresFromCpuMax(ReadSmallFile("/sys/fs/cgroup/cpu.max"));
+  std::optional<int> quota = internal::CoresFromCpuMax(ReadOrEmpty("/sys/fs/cgroup/cpu.max"));
   if (!quota) {
-    quota = internal::CoresFromCfs(ReadSmallFile("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"),
-                                   ReadSmallFile("/sys/fs/cgroup/cpu/cpu.cfs_period_us"));
+    quota = internal::CoresFromCfs(ReadOrEmpty("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"),
+                                   ReadOrEmpty("/sys/fs/cgroup/cpu/cpu.cfs_period_us"));
   }
   if (quota) cores = cores > 0 ? std::min(cores, *quota) : *quota;
   return std::max(1, cores);

@@ -1,5 +1,6 @@
 #include "uwallet/common/ids.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "absl/strings/str_format.h"
@@ -40,6 +41,12 @@ std::string UuidV7Generator::NewId() {
 std::string SequentialIdGenerator::NewId() {
   std::lock_guard<std::mutex> lock(mutex_);
   return absl::StrFormat("%s%06d", prefix_, next_++);
+}
+
+std::string UuidV7Floor(absl::Time at) {
+  const int64_t ms = std::clamp<int64_t>(absl::ToUnixMillis(at), 0, (int64_t{1} << 48) - 1);
+  return absl::StrFormat("%08x-%04x-0000-0000-000000000000", static_cast<uint64_t>(ms) >> 16,
+                         static_cast<uint64_t>(ms) & 0xffff);
 }
 
 bool IsUuid(absl::string_view text) {

@@ -31,6 +31,17 @@ TEST_CASE("UUIDv7 never goes backwards when the clock does") {
   REQUIRE(ids.NewId() > first);
 }
 
+TEST_CASE("UuidV7Floor bounds the ids of a millisecond") {
+  FakeClock clock(absl::FromUnixMillis(1'800'000'000'123));
+  UuidV7Generator ids(clock);
+  const std::string id = ids.NewId();
+  CHECK(UuidV7Floor(clock.Now()) <= id);
+  CHECK(id < UuidV7Floor(clock.Now() + absl::Milliseconds(1)));
+  CHECK(UuidV7Floor(absl::FromUnixMillis(0x0123456789ab)) ==
+        "01234567-89ab-0000-0000-000000000000");
+  CHECK(UuidV7Floor(absl::FromUnixMillis(-5)) == "00000000-0000-0000-0000-000000000000");
+}
+
 TEST_CASE("IsUuid rejects malformed text") {
   REQUIRE_FALSE(IsUuid(""));
   REQUIRE_FALSE(IsUuid("0190a4c2-7d3e-7abc-8def-0123456789aZ"));

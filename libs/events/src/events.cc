@@ -6,7 +6,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "nlohmann/json.hpp"
 #include "uwallet/common/log.h"
 #include "uwallet/common/status.h"
@@ -45,13 +44,6 @@ void SleepFor(absl::Duration duration, const std::atomic<bool>& stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(
         50, std::max<int64_t>(1, absl::ToInt64Milliseconds(until - absl::Now())))));
   }
-}
-
-// The smallest UUIDv7 of the millisecond `at`: every id made at or after it sorts after it.
-std::string FirstUuidV7At(absl::Time at) {
-  const int64_t ms = std::max<int64_t>(0, absl::ToUnixMillis(at));
-  const std::string hex = absl::StrFormat("%012x", ms & 0xFFFFFFFFFFFF);
-  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-0000-0000-000000000000");
 }
 
 }  // namespace
@@ -182,27 +174,37 @@ void Relay::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+namespace {
+
+// Runs the DELETE `sql` (its last parameter, after `params`, is a row limit) in chunks of
+// kPruneChunk rows until a chunk comes back short or `*deleted` reaches `max_rows`.
+constexpr int64_t kPruneChunk = 5000;
+absl::Status DeleteInChunks(pg::Pool& pg, const std::string& sql, const pg::Params& params,
+                            int64_t max_rows, int64_t* deleted) {
+  while (*deleted < max_rows) {
+    pg::Params chunk = params;
+    chunk.push_back(std::to_string(std::min(kPruneChunk, max_rows - *deleted)));
+    UW_ASSIGN_OR_RETURN(pg::Result result, pg.Exec(sql, chunk));
+    *deleted += result.Affected();
+    if (result.Affected() < kPruneChunk) break;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<OutboxPruner::Pruned> OutboxPruner::Prune(absl::Time now, int64_t max_rows) {
   Pruned pruned;
   if (keep_ <= absl::ZeroDuration()) return pruned;
-  constexpr int64_t kChunk = 5000;
-  const std::string events_before = std::to_string(absl::ToUnixMicros(now - keep_) / 1e6);
   // The head of the outbox in seq order, cut at its first row that must stay: the index on seq
   // finds it at once, however long the outbox has grown.
-  while (pruned.events < max_rows) {
-    UW_ASSIGN_OR_RETURN(
-        pg::Result deleted,
-        pg_.Exec("WITH head AS (SELECT seq, occurred_at, published_at FROM outbox"
-                 " ORDER BY seq LIMIT $2),"
-                 " keep AS (SELECT coalesce(min(seq), 9223372036854775807) AS seq FROM head"
-                 " WHERE published_at IS NULL"
-                 " OR occurred_at >= to_timestamp($1::double precision))"
-                 " DELETE FROM outbox o USING head h, keep k"
-                 " WHERE o.seq = h.seq AND h.seq < k.seq",
-                 pg::P(events_before, std::min(kChunk, max_rows - pruned.events))));
-    pruned.events += deleted.Affected();
-    if (deleted.Affected() < kChunk) break;
-  }
+  UW_RETURN_IF_ERROR(DeleteInChunks(
+      pg_,
+      "WITH head AS (SELECT seq, occurred_at, published_at FROM outbox ORDER BY seq LIMIT $2),"
+      " keep AS (SELECT coalesce(min(seq), 9223372036854775807) AS seq FROM head"
+      " WHERE published_at IS NULL OR occurred_at >= to_timestamp($1::double precision))"
+      " DELETE FROM outbox o USING head h, keep k WHERE o.seq = h.seq AND h.seq < k.seq",
+      pg::P(std::to_string(absl::ToUnixMicros(now - keep_) / 1e6)), max_rows, &pruned.events));
   // Markers by their event's time, which is in the id (event ids are UUIDv7: the first 48 bits
   // are the milliseconds), so each group's markers are deleted by a range of its primary key
   // instead of a scan of the whole table. The groups come from a loose index scan of that key.
@@ -212,19 +214,14 @@ absl::StatusOr<OutboxPruner::Pruned> OutboxPruner::Prune(absl::Time now, int64_t
                " UNION ALL SELECT (SELECT min(consumer_group) FROM processed_events"
                " WHERE consumer_group > g.name) FROM g WHERE g.name IS NOT NULL)"
                " SELECT name FROM g WHERE name IS NOT NULL"));
-  const std::string first_kept_id = FirstUuidV7At(now - keep_ - absl::Hours(24));
-  for (int i = 0; i < groups.Rows() && pruned.markers < max_rows; ++i) {
-    while (pruned.markers < max_rows) {
-      UW_ASSIGN_OR_RETURN(
-          pg::Result deleted,
-          pg_.Exec("DELETE FROM processed_events WHERE consumer_group = $1 AND event_id IN ("
-                   "SELECT event_id FROM processed_events WHERE consumer_group = $1"
-                   " AND event_id < $2::uuid ORDER BY event_id LIMIT $3)",
-                   pg::P(groups.String(i, 0), first_kept_id,
-                         std::min(kChunk, max_rows - pruned.markers))));
-      pruned.markers += deleted.Affected();
-      if (deleted.Affected() < kChunk) break;
-    }
+  const std::string first_kept_id = UuidV7Floor(now - keep_ - absl::Hours(24));
+  for (int i = 0; i < groups.Rows(); ++i) {
+    UW_RETURN_IF_ERROR(
+        DeleteInChunks(pg_,
+                       "DELETE FROM processed_events WHERE consumer_group = $1 AND event_id IN ("
+                       "SELECT event_id FROM processed_events WHERE consumer_group = $1"
+                       " AND event_id < $2::uuid ORDER BY event_id LIMIT $3)",
+                       pg::P(groups.String(i, 0), first_kept_id), max_rows, &pruned.markers));
   }
   return pruned;
 }

@@ -209,11 +209,11 @@ int Run(int argc, char** argv, ServiceSpec spec) {
   if (absl::Status status = server.Start(); !status.ok()) return Fail("cannot start", status);
   // Every schema with the outbox migration (version 0) keeps its outbox tables bounded.
   std::unique_ptr<events::OutboxPruner> pruner;
+  const pg::Migration outbox = events::OutboxMigration();
   const bool has_outbox =
       runtime.pg != nullptr &&
-      std::any_of(spec.migrations.begin(), spec.migrations.end(), [](const pg::Migration& m) {
-        return m.version == events::OutboxMigration().version &&
-               m.name == events::OutboxMigration().name;
+      std::any_of(spec.migrations.begin(), spec.migrations.end(), [&](const pg::Migration& m) {
+        return m.version == outbox.version && m.name == outbox.name;
       });
   if (has_outbox) {
     pruner = std::make_unique<events::OutboxPruner>(*runtime.pg, outbox_retention);

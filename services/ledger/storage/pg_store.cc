@@ -10,6 +10,7 @@
 #include "nlohmann/json.hpp"
 #include "services/ledger/core/codec.h"
 #include "services/ledger/core/errors.h"
+#include "uwallet/common/ids.h"
 
 namespace uwallet::ledger {
 namespace {
@@ -144,16 +145,10 @@ absl::StatusOr<Int128> ParseInt128(const std::string& text) {
   return negative ? -value : value;
 }
 
-// Ids are UUIDv7: their first 48 bits are the creation time in milliseconds. The smallest id of a
-// millisecond turns a time bound into an id bound, so that time ranges scan a primary-key range.
-// An id is made just after the clock read that gives its row's created_at (same batch), so
-// created_at < T implies id < IdFloor(T + kIdClockSlack).
+// Ids are UUIDv7 (uwallet::UuidV7Floor turns a time bound into an id bound, so that time ranges
+// scan a primary-key range). An id is made just after the clock read that gives its row's
+// created_at (same batch), so created_at < T implies id < UuidV7Floor(T + kIdClockSlack).
 constexpr absl::Duration kIdClockSlack = absl::Minutes(1);
-std::string IdFloor(absl::Time time) {
-  const int64_t ms = std::clamp<int64_t>(absl::ToUnixMillis(time), 0, (int64_t{1} << 48) - 1);
-  return absl::StrFormat("%08x-%04x-0000-0000-000000000000", static_cast<uint64_t>(ms) >> 16,
-                         static_cast<uint64_t>(ms) & 0xffff);
-}
 
 std::string UuidArray(const std::vector<std::string>& ids) {
   return absl::StrCat("{", absl::StrJoin(ids, ","), "}");
@@ -672,11 +667,11 @@ absl::StatusOr<std::vector<HistoryItem>> PgLedgerReader::QueryHistory(
   std::string start, start_id, end, end_id, kinds, counterparty, direction, cursor_id, id;
   if (filter.start) {
     start = bind(TimestampText(*filter.start));
-    start_id = bind(IdFloor(*filter.start));
+    start_id = bind(UuidV7Floor(*filter.start));
   }
   if (filter.end) {
     end = bind(TimestampText(*filter.end));
-    end_id = bind(IdFloor(*filter.end + kIdClockSlack));
+    end_id = bind(UuidV7Floor(*filter.end + kIdClockSlack));
   }
   if (!filter.kinds.empty()) {
     std::vector<std::string> values;
@@ -824,7 +819,7 @@ absl::StatusOr<std::vector<SpendingRow>> PgLedgerReader::SpendingRows(const std:
                  " AND e.transfer_id >= $6::uuid AND e.transfer_id < $7::uuid"
                  " GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4 LIMIT $5",
                  pg::P(account_id, TimestampText(start), TimestampText(end), time_zone, limit,
-                       IdFloor(start), IdFloor(end + kIdClockSlack))));
+                       UuidV7Floor(start), UuidV7Floor(end + kIdClockSlack))));
   std::vector<SpendingRow> result;
   for (int i = 0; i < rows.Rows(); ++i) {
     UW_ASSIGN_OR_RETURN(Int128 sum, ParseInt128(rows.String(i, 7)));
@@ -892,7 +887,7 @@ absl::StatusOr<StatementPage> PgLedgerReader::Statement(const std::string& accou
               tx.Exec("SELECT balance_after FROM entries WHERE account_id = $1::uuid"
                       " AND created_at < $2::timestamptz AND transfer_id < $3::uuid"
                       " ORDER BY transfer_id DESC LIMIT 1",
-                      pg::P(account_id, TimestampText(*at), IdFloor(*at + kIdClockSlack))));
+                      pg::P(account_id, TimestampText(*at), UuidV7Floor(*at + kIdClockSlack))));
           return rows.Rows() == 0 ? 0 : rows.Int(0, 0);
         };
         UW_ASSIGN_OR_RETURN(page.opening_balance, balance_before(start));
@@ -909,13 +904,13 @@ absl::StatusOr<StatementPage> PgLedgerReader::Statement(const std::string& accou
         std::string where = "e.account_id = $1::uuid";
         if (start) {
           params.push_back(TimestampText(*start));
-          params.push_back(IdFloor(*start));
+          params.push_back(UuidV7Floor(*start));
           absl::StrAppend(&where, " AND e.created_at >= $", params.size() - 1,
                           "::timestamptz AND e.transfer_id >= $", params.size(), "::uuid");
         }
         if (end) {
           params.push_back(TimestampText(*end));
-          params.push_back(IdFloor(*end + kIdClockSlack));
+          params.push_back(UuidV7Floor(*end + kIdClockSlack));
           absl::StrAppend(&where, " AND e.created_at < $", params.size() - 1,
                           "::timestamptz AND e.transfer_id < $", params.size(), "::uuid");
         }

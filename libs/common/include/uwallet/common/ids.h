@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "uwallet/common/clock.h"
 
 namespace uwallet {
@@ -44,6 +45,11 @@ class SequentialIdGenerator final : public IdGenerator {
   std::mutex mutex_;
   uint64_t next_ = 1;
 };
+
+// The smallest UUIDv7 of the millisecond `at` (the first 48 bits are the milliseconds, the rest
+// zero): every id made at or after `at` sorts after it, every id made before sorts before, so a
+// time bound becomes a primary-key bound. Clamped to the 48-bit range.
+[[nodiscard]] std::string UuidV7Floor(absl::Time at);
 
 // True for the canonical 36-character UUID form (any version).
 [[nodiscard]] bool IsUuid(absl::string_view text);
