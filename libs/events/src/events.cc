@@ -231,9 +231,10 @@ void OutboxPruner::Start() {
   stop_ = false;
   thread_ = std::thread([this] {
     // The first pass a minute after start (restarts do not all prune at once), then every interval.
-    SleepFor(absl::Minutes(1), stop_);
+    SleepFor(std::min(absl::Minutes(1), every_), stop_);
     while (!stop_.load()) {
       absl::StatusOr<Pruned> pruned = Prune(absl::Now());
+      if (on_pass_) on_pass_(pruned);
       if (!pruned.ok()) {
         log::Warn("outbox pruning failed; trying again later",
                   {{"error", pruned.status().ToString()}});
@@ -241,7 +242,7 @@ void OutboxPruner::Start() {
         log::Info("outbox pruned", {{"events", std::to_string(pruned->events)},
                                     {"markers", std::to_string(pruned->markers)}});
       }
-      SleepFor(kInterval, stop_);
+      SleepFor(every_, stop_);
     }
   });
 }

@@ -26,6 +26,39 @@ std::function<void(const std::string&, absl::Duration)> EventMetrics(
   };
 }
 
+events::OutboxPruner::PassHook OutboxPruneMetrics(prometheus::Registry& registry) {
+  auto& pruned = prometheus::BuildCounter()
+                     .Name("uwallet_outbox_pruned_total")
+                     .Help(
+                         "Rows the outbox pruner deleted: published events past the retention "
+                         "(table=outbox) and their exactly-once markers (table=processed_events)")
+                     .Register(registry);
+  auto& passes = prometheus::BuildCounter()
+                     .Name("uwallet_outbox_prune_passes_total")
+                     .Help("Passes of the outbox pruner by result (ok, failed)")
+                     .Register(registry);
+  auto& last = prometheus::BuildGauge()
+                   .Name("uwallet_outbox_last_prune_timestamp_seconds")
+                   .Help("Unix time of the outbox pruner's last successful pass (0: none yet)")
+                   .Register(registry)
+                   .Add({});
+  prometheus::Counter& events = pruned.Add({{"table", "outbox"}});
+  prometheus::Counter& markers = pruned.Add({{"table", "processed_events"}});
+  prometheus::Counter& ok = passes.Add({{"result", "ok"}});
+  prometheus::Counter& failed = passes.Add({{"result", "failed"}});
+  return [&events, &markers, &ok, &failed,
+          &last](const absl::StatusOr<events::OutboxPruner::Pruned>& pass) {
+    if (!pass.ok()) {
+      failed.Increment();
+      return;
+    }
+    ok.Increment();
+    events.Increment(static_cast<double>(pass->events));
+    markers.Increment(static_cast<double>(pass->markers));
+    last.Set(absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()));
+  };
+}
+
 namespace {
 
 prometheus::MetricFamily OneValue(std::string name, std::string help, prometheus::MetricType type,

@@ -67,6 +67,7 @@ int Run(int argc, char** argv, ServiceSpec spec) {
   int64_t pg_pool_size = 16;
   absl::Duration pg_statement_timeout = absl::Seconds(5);
   absl::Duration outbox_retention = absl::Hours(24 * 7);
+  absl::Duration outbox_prune_every = events::OutboxPruner::kInterval;
   std::string redis_addr = "127.0.0.1:56379";
   int64_t redis_pool_size = 16;
   std::string redis_prefix;
@@ -90,6 +91,9 @@ int Run(int argc, char** argv, ServiceSpec spec) {
     config.AddDuration("outbox-retention", &outbox_retention,
                        "how long published events stay in the outbox for `uwctl outbox replay` "
                        "(exactly-once markers a day longer); 0: keep everything");
+    config.AddDuration("outbox-prune-every", &outbox_prune_every,
+                       "time between two passes of the outbox pruner (the first one comes a "
+                       "minute after start, or sooner if this is shorter)");
   }
   if (spec.uses_redis) {
     config.AddString("redis-addr", &redis_addr, "Redis host:port");
@@ -125,6 +129,10 @@ int Run(int argc, char** argv, ServiceSpec spec) {
   }
   if (outbox_retention < absl::ZeroDuration()) {
     std::fprintf(stderr, "--outbox-retention must be 0 (keep everything) or more\n");
+    return 2;
+  }
+  if (outbox_prune_every <= absl::ZeroDuration()) {
+    std::fprintf(stderr, "--outbox-prune-every must be more than 0\n");
     return 2;
   }
   log::Level level = log::Level::kInfo;
@@ -216,7 +224,8 @@ int Run(int argc, char** argv, ServiceSpec spec) {
         return m.version == outbox.version && m.name == outbox.name;
       });
   if (has_outbox) {
-    pruner = std::make_unique<events::OutboxPruner>(*runtime.pg, outbox_retention);
+    pruner = std::make_unique<events::OutboxPruner>(
+        *runtime.pg, outbox_retention, outbox_prune_every, OutboxPruneMetrics(*server.metrics()));
     pruner->Start();
   }
   if (spec.start_background) {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -113,25 +114,33 @@ class Relay {
 // its marker. Every service with the outbox migration runs one (libs/service).
 class OutboxPruner {
  public:
-  // `keep` zero: nothing is ever deleted.
-  OutboxPruner(pg::Pool& pg, absl::Duration keep) : pg_(pg), keep_(keep) {}
-  ~OutboxPruner() { Stop(); }
   struct Pruned {
     int64_t events = 0;
     int64_t markers = 0;
   };
+  // Called after every pass of the background thread, with what it deleted or why it failed
+  // (metrics).
+  using PassHook = std::function<void(const absl::StatusOr<Pruned>&)>;
+  static constexpr absl::Duration kInterval = absl::Minutes(10);
+  // `keep` zero: nothing is ever deleted. `every`: the time between two passes (more than zero).
+  OutboxPruner(pg::Pool& pg, absl::Duration keep, absl::Duration every = kInterval,
+               PassHook on_pass = nullptr)
+      : pg_(pg), keep_(keep), every_(every), on_pass_(std::move(on_pass)) {}
+  ~OutboxPruner() { Stop(); }
   // One pass as of `now`: published outbox rows older than `keep`, oldest first, stopping at the
   // first row that is unpublished or newer (so it reads only the head of the outbox, however long
   // it is), and older markers; at most `max_rows` of each, in chunks of short statements.
   [[nodiscard]] absl::StatusOr<Pruned> Prune(absl::Time now, int64_t max_rows = 50'000);
-  static constexpr absl::Duration kInterval = absl::Minutes(10);
-  // A pass a minute after Start, then every kInterval (several replicas may run it at once).
+  // A pass a minute after Start (or `every`, if shorter), then one every `every`. Several
+  // replicas may run it at once.
   void Start();
   void Stop();
 
  private:
   pg::Pool& pg_;
   absl::Duration keep_;
+  absl::Duration every_;
+  PassHook on_pass_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -6,6 +6,9 @@
 //   - argon2id (libs/crypto, read when scraped): uwallet_password_hashes_total,
 //     uwallet_password_hash_cpu_seconds_total (CPU inside argon2id), ..._wait_seconds_total (time
 //     spent waiting for a hash slot), uwallet_password_hashes_running, uwallet_password_hash_slots;
+//   - outbox pruning (events::OutboxPruner): uwallet_outbox_pruned_total{table} rows deleted,
+//     uwallet_outbox_prune_passes_total{result} passes by outcome, and
+//     uwallet_outbox_last_prune_timestamp_seconds, when the last pass succeeded;
 //   - pool gauges: uwallet_pg_pool_connections{state} and uwallet_redis_pool_connections{state},
 //     sampled with the readiness check.
 // One place for these names, so dashboards work the same for every service.
@@ -19,6 +22,7 @@
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
+#include "uwallet/events/events.h"
 #include "uwallet/pg/pg.h"
 #include "uwallet/redis/pool.h"
 
@@ -27,6 +31,9 @@ namespace uwallet::service {
 // A hook for events::Relay::OnPublished that counts into `registry` (which must outlive it).
 [[nodiscard]] std::function<void(const std::string& type, absl::Duration waited)> EventMetrics(
     prometheus::Registry& registry);
+
+// A hook for events::OutboxPruner that counts into `registry` (which must outlive it).
+[[nodiscard]] events::OutboxPruner::PassHook OutboxPruneMetrics(prometheus::Registry& registry);
 
 // The process's argon2id computations, for grpcutil::Server::AddCollectable.
 [[nodiscard]] std::shared_ptr<prometheus::Collectable> PasswordHashMetrics();
