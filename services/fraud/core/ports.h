@@ -34,6 +34,8 @@ class AuthClient {
                                                 const std::string& reason,
                                                 const std::string& case_id) = 0;
   [[nodiscard]] virtual absl::StatusOr<Contacts> GetContacts(const std::string& user_id) = 0;
+  // Whether the user is frozen in auth now (NOT_FOUND: auth does not know the user).
+  [[nodiscard]] virtual absl::StatusOr<bool> IsFrozen(const std::string& user_id) = 0;
 };
 
 class LedgerClient {

@@ -76,6 +76,15 @@ absl::StatusOr<Contacts> GrpcAuthClient::GetContacts(const std::string& user_id)
   return contacts;
 }
 
+absl::StatusOr<bool> GrpcAuthClient::IsFrozen(const std::string& user_id) {
+  auth::v1::LookupUserRequest request;
+  request.set_user_id(user_id);
+  auth::v1::LookupUserResponse response;
+  auto context = calls_.Context();
+  UW_RETURN_IF_ERROR(Downstream("auth", stub_->LookupUser(context.get(), request, &response)));
+  return response.status() == auth::v1::USER_STATUS_FROZEN;
+}
+
 absl::Status GrpcLedgerClient::FreezeOwner(const std::string& owner_id, const std::string& reason,
                                            const std::string& reference) {
   ledger::v1::FreezeAccountRequest request;

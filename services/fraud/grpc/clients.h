@@ -51,6 +51,7 @@ class GrpcAuthClient final : public AuthClient {
   absl::Status FreezeUser(const std::string& user_id, const std::string& reason,
                           const std::string& case_id) override;
   absl::StatusOr<Contacts> GetContacts(const std::string& user_id) override;
+  absl::StatusOr<bool> IsFrozen(const std::string& user_id) override;
 
  private:
   std::unique_ptr<auth::v1::AuthInternalService::Stub> stub_;

@@ -12,20 +12,43 @@ RiskEvent ToRiskEvent(const events::Event& event) {
   return {event.id, event.type, event.subject_id, event.payload, event.occurred_at};
 }
 
+namespace {
+
+// The wallet was frozen with sign-in (stolen-account switch); when staff unfreeze the user after
+// an identity check, the wallet follows, as long as the user is still unfrozen in auth. Runs
+// before the exactly-once record, so a failure is retried (every call here is idempotent).
+absl::Status WalletFollowsUnfreeze(const events::Event& event, LedgerClient& ledger,
+                                   AuthClient& auth) {
+  absl::StatusOr<bool> frozen = auth.IsFrozen(event.subject_id);
+  if (!frozen.ok() && absl::IsNotFound(frozen.status())) {
+    log::Warn("fraud: auth.unfrozen for a user auth does not know; wallet left as it is",
+              {{"user", event.subject_id}, {"event", event.id}});
+    return absl::OkStatus();
+  }
+  UW_RETURN_IF_ERROR(frozen.status());
+  if (*frozen) {
+    log::Warn("fraud: stale auth.unfrozen ignored: the user is frozen again in auth",
+              {{"user", event.subject_id}, {"event", event.id}});
+    return absl::OkStatus();
+  }
+  const nlohmann::json payload = nlohmann::json::parse(event.payload, nullptr, false);
+  const std::string audit =
+      payload.is_object() ? payload.value("audit_id", std::string()) : std::string();
+  UW_RETURN_IF_ERROR(ledger.UnfreezeOwner(event.subject_id, "unfrozen in auth by staff",
+                                          absl::StrCat("auth-audit:", audit)));
+  log::Info("fraud: wallet unfrozen after auth unfreeze", {{"user", event.subject_id}});
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 events::Consumer::Handler MakeEventHandler(PgFraudStore& store, std::function<void()> on_alerts,
-                                           LedgerClient* ledger) {
-  return [&store, on_alerts = std::move(on_alerts),
-          ledger](const events::Event& event) -> absl::Status {
-    if (ledger != nullptr && event.type == "auth.unfrozen" && !event.subject_id.empty()) {
-      // The wallet was frozen with sign-in (stolen-account switch); when staff unfreeze the
-      // user after an identity check, the wallet follows. Before the exactly-once record, so a
-      // failure is retried (the call is idempotent).
-      const nlohmann::json payload = nlohmann::json::parse(event.payload, nullptr, false);
-      const std::string audit =
-          payload.is_object() ? payload.value("audit_id", std::string()) : std::string();
-      UW_RETURN_IF_ERROR(ledger->UnfreezeOwner(event.subject_id, "unfrozen in auth by staff",
-                                               absl::StrCat("auth-audit:", audit)));
-      log::Info("fraud: wallet unfrozen after auth unfreeze", {{"user", event.subject_id}});
+                                           LedgerClient* ledger, AuthClient* auth) {
+  return [&store, on_alerts = std::move(on_alerts), ledger,
+          auth](const events::Event& event) -> absl::Status {
+    if (ledger != nullptr && auth != nullptr && event.type == "auth.unfrozen" &&
+        !event.subject_id.empty()) {
+      UW_RETURN_IF_ERROR(WalletFollowsUnfreeze(event, *ledger, *auth));
     }
     absl::StatusOr<std::vector<Alert>> alerts =
         store.ApplyEventOnce(ToRiskEvent(event), kConsumerGroup);
@@ -49,7 +72,7 @@ FraudWorkers::FraudWorkers(PgFraudStore& store, redis::Pool& redis, AlertHub& hu
                  .consumer = std::move(consumer_name),
                  .types = ConsumedEventTypes()},
                 MakeEventHandler(
-                    store, [this] { Poke(); }, ledger)) {}
+                    store, [this] { Poke(); }, ledger, &auth)) {}
 
 void FraudWorkers::Poke() {
   std::lock_guard<std::mutex> lock(mutex_);

@@ -29,11 +29,14 @@ inline constexpr int kResumeBatchMax = 20;
 [[nodiscard]] RiskEvent ToRiskEvent(const events::Event& event);
 
 // The consumer's handler: exactly-once effect through PgFraudStore::ApplyEventOnce. With a
-// ledger client, `auth.unfrozen` (staff unfroze the user in auth) also unfreezes the user's
-// wallet first (idempotent; a failure leaves the event unacknowledged, so it is retried).
+// ledger and an auth client, `auth.unfrozen` (staff unfroze the user in auth) also unfreezes the
+// user's wallet first (idempotent; a failure leaves the event unacknowledged, so it is retried),
+// unless auth says the user is frozen again: an old `auth.unfrozen` delivered late (a replay, a
+// pending entry reclaimed after a new stolen-account freeze) must not undo the newer freeze.
 [[nodiscard]] events::Consumer::Handler MakeEventHandler(PgFraudStore& store,
                                                          std::function<void()> on_alerts,
-                                                         LedgerClient* ledger = nullptr);
+                                                         LedgerClient* ledger = nullptr,
+                                                         AuthClient* auth = nullptr);
 
 class FraudWorkers {
  public:

@@ -42,10 +42,18 @@ class FakeAuth final : public AuthClient {
     UW_RETURN_IF_ERROR(contacts_failure.Take());
     return Contacts{"+8613800000000", "li@example.com"};
   }
+  absl::StatusOr<bool> IsFrozen(const std::string& user_id) override {
+    UW_RETURN_IF_ERROR(lookup_failure.Take());
+    ++lookup_calls;
+    if (unknown.count(user_id) > 0) return absl::NotFoundError("USER_NOT_FOUND");
+    return frozen.count(user_id) > 0;
+  }
   int verify_calls = 0;
   int freeze_calls = 0;
+  int lookup_calls = 0;
   std::set<std::string> frozen;
-  Failure freeze_failure, contacts_failure;
+  std::set<std::string> unknown;  // users IsFrozen does not know
+  Failure freeze_failure, contacts_failure, lookup_failure;
 };
 
 class FakeLedger final : public LedgerClient {

@@ -146,9 +146,11 @@ TEST_CASE("consumer: exactly-once effect under redelivery and a restart before t
 TEST_CASE("consumer: auth.unfrozen unfreezes the wallet, retried until the ledger answers") {
   Env env;
   testing::FakeLedger ledger;
+  testing::FakeAuth auth;
   const std::string user = env.ids.NewId();
   ledger.frozen.insert(user);
   ledger.unfreeze_failure.remaining = 1;  // the ledger is down for the first delivery
+  auth.lookup_failure.remaining = 1;      // and before that, auth
   env.Publish({Auth("auth.unfrozen", user, {{"audit_id", "a-1"}})});
   events::Consumer consumer(env.redis.pool(),
                             {.group = kConsumerGroup,
@@ -156,19 +158,58 @@ TEST_CASE("consumer: auth.unfrozen unfreezes the wallet, retried until the ledge
                              .block = absl::Milliseconds(10),
                              .reclaim_idle = absl::Milliseconds(0),
                              .types = ConsumedEventTypes()},
-                            MakeEventHandler(*env.store, nullptr, &ledger));
+                            MakeEventHandler(*env.store, nullptr, &ledger, &auth));
   REQUIRE(consumer.Init().ok());
-  (void)consumer.PollOnce();  // fails: not recorded, not acknowledged
+  (void)consumer.PollOnce();  // auth down: not recorded, not acknowledged
+  (void)consumer.PollOnce();  // the ledger down: the same
   CHECK(ledger.unfreeze_calls == 0);
   CHECK(env.Count("SELECT count(*) FROM processed_events") == 0);
   for (int i = 0; i < 5 && ledger.unfreeze_calls == 0; ++i) REQUIRE(consumer.PollOnce().ok());
   CHECK(ledger.unfreeze_calls == 1);
   CHECK(ledger.frozen.count(user) == 0);
   CHECK(env.Count("SELECT count(*) FROM processed_events") == 1);
-  // Other events never touch the wallet; without a ledger client the handler only records.
+  // Other events never touch the wallet.
   env.Publish({Auth("auth.frozen", user)});
   REQUIRE(consumer.PollOnce().ok());
   CHECK(ledger.unfreeze_calls == 1);
+}
+
+TEST_CASE("consumer: a late auth.unfrozen does not undo a newer freeze") {
+  Env env;
+  testing::FakeLedger ledger;
+  testing::FakeAuth auth;
+  const std::string user = env.ids.NewId();
+  const std::string stranger = env.ids.NewId();
+  // Staff unfroze the user; before fraud saw it, the user reported the account stolen again:
+  // auth and the wallet are frozen anew when the old event arrives.
+  ledger.frozen = {user, stranger};
+  auth.frozen.insert(user);
+  auth.unknown.insert(stranger);
+  env.Publish({Auth("auth.unfrozen", user, {{"audit_id", "a-old"}}),
+               Auth("auth.unfrozen", stranger, {{"audit_id", "a-x"}})});
+  events::Consumer consumer(env.redis.pool(),
+                            {.group = kConsumerGroup,
+                             .consumer = "c",
+                             .block = absl::Milliseconds(10),
+                             .reclaim_idle = absl::Milliseconds(0),
+                             .types = ConsumedEventTypes()},
+                            MakeEventHandler(*env.store, nullptr, &ledger, &auth));
+  REQUIRE(consumer.Init().ok());
+  absl::StatusOr<int> handled = consumer.PollOnce();
+  REQUIRE(handled.ok());
+  CHECK(*handled == 2);
+  CHECK(auth.lookup_calls == 2);
+  CHECK(ledger.unfreeze_calls == 0);
+  CHECK(ledger.frozen == std::set<std::string>{user, stranger});
+  // Both are recorded (and acknowledged): nothing left to retry.
+  CHECK(env.Count("SELECT count(*) FROM processed_events") == 2);
+
+  // Once staff unfreeze the user again, that newer event unfreezes the wallet.
+  auth.frozen.erase(user);
+  env.Publish({Auth("auth.unfrozen", user, {{"audit_id", "a-new"}})});
+  REQUIRE(consumer.PollOnce().ok());
+  CHECK(ledger.unfreeze_calls == 1);
+  CHECK(ledger.frozen.count(user) == 0);
 }
 
 TEST_CASE("assess: rules as data, decision log, shadow mode and versions") {
