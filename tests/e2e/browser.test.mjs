@@ -654,6 +654,12 @@ test("locked after wrong passwords: staff see until when, unlock lets the custom
     if (!staff) return t.diagnostic("no UWALLET_BOOTSTRAP_ADMIN: staff unlock not exercised");
     await staffSignIn(staff.page);
     await requireImplemented("uwallet.support.v1.SupportAgentService/GetCustomer360", await tokenOf(staff.page));
+    // The desk's customer search shows the lock in its results, before the agent opens anything.
+    await staff.page.fill('input[name="q"]', email);
+    await staff.page.locator('form[role="search"] button[type="submit"]').click();
+    await staff.page.locator('[data-testid="found-user-status"]').waitFor();
+    assert.equal(await staff.page.locator('[data-testid="found-user-status"]').innerText(), "Locked");
+    await shot(staff.page, "desk-search-locked-en");
     await staff.page.goto(`${BASE}#/customer/${encodeURIComponent(userId)}`);
     await staff.page.locator('[data-testid="user-status"]').waitFor();
     assert.match(await staff.page.locator('[data-testid="user-status"]').innerText(), /^Locked until .*\d/);

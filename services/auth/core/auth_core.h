@@ -174,6 +174,7 @@ struct SessionIdentity {
 
 struct UsersPage {
   std::vector<User> users;
+  std::vector<LockState> locks;  // users[i]'s lockout state, so agents see who is locked
   std::string next_page_token;
 };
 

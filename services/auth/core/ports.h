@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,6 +76,9 @@ class AuthTx {
 
   [[nodiscard]] virtual absl::StatusOr<LockState> Lockout(absl::string_view user_id,
                                                           bool for_update) = 0;
+  // The lockout state of each of `user_ids` (a user without a lockout row: a cleared state).
+  [[nodiscard]] virtual absl::StatusOr<std::map<std::string, LockState>> Lockouts(
+      const std::vector<std::string>& user_ids) = 0;
   [[nodiscard]] virtual absl::Status SetLockout(absl::string_view user_id,
                                                 const LockState& state) = 0;
 

@@ -96,12 +96,16 @@ absl::StatusOr<UsersPage> AuthCore::FindUsers(absl::string_view query_text, int 
   UsersPage page;
   UW_RETURN_IF_ERROR(deps_.store->Transact([&](AuthTx& tx) -> absl::Status {
     UW_ASSIGN_OR_RETURN(page.users, tx.FindUsers(query));
+    if (static_cast<int>(page.users.size()) > limit) {
+      page.users.resize(limit);
+      page.next_page_token = crypto::Base64UrlEncode(page.users.back().user_id);
+    }
+    std::vector<std::string> ids;
+    for (const User& user : page.users) ids.push_back(user.user_id);
+    UW_ASSIGN_OR_RETURN(auto locks, tx.Lockouts(ids));
+    for (const User& user : page.users) page.locks.push_back(locks[user.user_id]);
     return absl::OkStatus();
   }));
-  if (static_cast<int>(page.users.size()) > limit) {
-    page.users.resize(limit);
-    page.next_page_token = crypto::Base64UrlEncode(page.users.back().user_id);
-  }
   return page;
 }
 

@@ -153,7 +153,8 @@ void AuditEntryToProto(const AuditEntry& entry, pb::AuditEntry* out) {
   for (const auto& [name, value] : entry.metadata) (*out->mutable_metadata())[name] = value;
 }
 
-void UserSummaryToProto(const User& user, pb::UserSummary* out) {
+void UserSummaryToProto(const User& user, const LockState& lock, absl::Time now,
+                        pb::UserSummary* out) {
   out->set_user_id(user.user_id);
   out->set_display_name(user.display_name);
   if (!user.phone.empty()) {
@@ -162,7 +163,7 @@ void UserSummaryToProto(const User& user, pb::UserSummary* out) {
   if (!user.email.empty()) {
     out->set_masked_email(MaskContact(Contact{ContactKind::kEmail, user.email}));
   }
-  out->set_status(user.frozen ? pb::USER_STATUS_FROZEN : pb::USER_STATUS_ACTIVE);
+  out->set_status(StatusOf(user, lock, now));
   AddRoles(user.roles, out->mutable_roles());
   SetTime(user.created_at, out->mutable_created_at());
 }

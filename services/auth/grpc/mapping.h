@@ -35,6 +35,8 @@ void SessionInfoToProto(const SessionRecord& session, absl::string_view current_
 void UserDetailToProto(const UserDetail& detail, absl::Time now, pb::User* out);
 void SecurityEventToProto(const SecurityEvent& event, pb::SecurityEvent* out);
 void AuditEntryToProto(const AuditEntry& entry, pb::AuditEntry* out);
-void UserSummaryToProto(const User& user, pb::UserSummary* out);
+// The status shown is the one a GetUser would show: frozen, else locked (at `now`), else active.
+void UserSummaryToProto(const User& user, const LockState& lock, absl::Time now,
+                        pb::UserSummary* out);
 
 }  // namespace uwallet::auth::grpcapi

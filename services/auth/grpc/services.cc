@@ -314,7 +314,10 @@ grpc::Status AuthAdminServiceImpl::FindUsers(grpc::ServerContext* context,
   return Serve(context, signer_, "AuthAdminService/FindUsers", [&](const Caller&) -> absl::Status {
     UW_ASSIGN_OR_RETURN(UsersPage page, core_.FindUsers(request->query(), request->page_size(),
                                                         request->page_token()));
-    for (const User& user : page.users) UserSummaryToProto(user, response->add_users());
+    const absl::Time now = clock_.Now();
+    for (size_t i = 0; i < page.users.size(); ++i) {
+      UserSummaryToProto(page.users[i], page.locks[i], now, response->add_users());
+    }
     response->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
   });

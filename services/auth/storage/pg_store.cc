@@ -303,6 +303,17 @@ class PgAuthTx final : public AuthTx {
     return LockStateAt(r, 0, 0);
   }
 
+  absl::StatusOr<std::map<std::string, LockState>> Lockouts(
+      const std::vector<std::string>& user_ids) override {
+    std::map<std::string, LockState> locks;
+    if (user_ids.empty()) return locks;
+    UW_ASSIGN_OR_RETURN(pg::Result r, conn_.Exec("SELECT user_id::text, " UW_LOCKOUT_COLUMNS
+                                                 " FROM lockouts WHERE user_id = ANY($1::uuid[])",
+                                                 pg::P(ArrayLiteral(user_ids))));
+    for (int i = 0; i < r.Rows(); ++i) locks[r.String(i, 0)] = LockStateAt(r, i, 1);
+    return locks;
+  }
+
   absl::Status SetLockout(absl::string_view user_id, const LockState& state) override {
     const pg::Connection::Query query = SetLockoutQuery(user_id, state);
     return conn_.Exec(query.sql, query.params).status();

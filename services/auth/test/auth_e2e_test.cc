@@ -378,6 +378,7 @@ TEST_CASE("support story: locked account unlocked by an agent after an identity 
   REQUIRE(found.users_size() == 1);
   CHECK(found.users(0).user_id() == user_id);
   CHECK(found.users(0).masked_email().find("***@example.com") != std::string::npos);
+  CHECK(found.users(0).status() == pb::USER_STATUS_LOCKED);  // already in the search results
   pb::GetUserRequest get;
   get.set_user_id(user_id);
   pb::GetUserResponse user;
@@ -401,6 +402,9 @@ TEST_CASE("support story: locked account unlocked by an agent after an identity 
   CHECK_FALSE(unlocked.audit_id().empty());
   CHECK_FALSE(unlocked.user().lock().locked());
   CHECK(suite.CountMessages(email, "account_unlocked") == 1);
+  REQUIRE(suite.admin->FindUsers(suite.As(agent).get(), find, &found).ok());
+  REQUIRE(found.users_size() == 1);
+  CHECK(found.users(0).status() == pb::USER_STATUS_ACTIVE);
 
   // The audit log names the agent, the reason and the check.
   pb::ListAuditLogRequest list;

@@ -90,6 +90,15 @@ class FakeTx final : public AuthTx {
     return s_.lockouts[std::string(user_id)];
   }
 
+  absl::StatusOr<std::map<std::string, LockState>> Lockouts(
+      const std::vector<std::string>& user_ids) override {
+    std::map<std::string, LockState> locks;
+    for (const std::string& id : user_ids) {
+      if (auto it = s_.lockouts.find(id); it != s_.lockouts.end()) locks[id] = it->second;
+    }
+    return locks;
+  }
+
   absl::Status SetLockout(absl::string_view user_id, const LockState& state) override {
     s_.lockouts[std::string(user_id)] = state;
     return absl::OkStatus();

@@ -204,6 +204,20 @@ TEST_CASE("parallel wrong sign-ins: one lock period, one locked event, then noth
             s.core.Login("lock@example.com", kPassword, Device{}, Servers::Anonymous()).status()) ==
         "INVALID_CREDENTIALS");
   CHECK(s.Count("SELECT lock_count FROM lockouts" + where) == 1);
+
+  // An agent's search shows the lock (one query for the page's lockouts), and a user who never
+  // got a password wrong (no lockout row) as cleared.
+  const std::string other_id = s.Register("lock-other@example.com");
+  auto found = s.core.FindUsers("Li Wei", 0, "");  // both have this name
+  REQUIRE(found.ok());
+  REQUIRE(found->users.size() == 2);
+  REQUIRE(found->locks.size() == 2);
+  for (size_t i = 0; i < found->users.size(); ++i) {
+    const bool is_locked_user = found->users[i].user_id == user_id;
+    CHECK((is_locked_user || found->users[i].user_id == other_id));
+    CHECK(found->locks[i].IsLocked(s.clock.Now()) == is_locked_user);
+    CHECK(found->locks[i].lock_count == (is_locked_user ? 1 : 0));
+  }
 }
 
 TEST_CASE("parallel right sign-ins from one new device: one device, one new-device event") {

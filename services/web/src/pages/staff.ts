@@ -30,8 +30,12 @@ export async function deskPage(root: HTMLElement, q: URLSearchParams): Promise<(
     ev.preventDefault();
     try {
       const res = await api.authAdmin.findUsers({ query: find.input.value.trim(), pageSize: 20 });
+      // Locked or frozen shows in the results already: the usual reason a customer calls.
+      const badge = (s: UserStatus) =>
+        s === UserStatus.FROZEN ? h("span", { class: "badge danger", "data-testid": "found-user-status" }, t("frozen"))
+          : s === UserStatus.LOCKED ? h("span", { class: "badge warn", "data-testid": "found-user-status" }, t("locked")) : null;
       users.replaceChildren(...res.users.map((u) => h("li", null, link(`/customer/${u.userId}`, u.displayName || u.userId),
-        h("small", { class: "muted" }, ` ${u.maskedPhone || ""} ${u.maskedEmail || ""}`))));
+        h("small", { class: "muted" }, ` ${u.maskedPhone || ""} ${u.maskedEmail || ""} `), badge(u.status))));
       if (!res.users.length) users.append(h("li", { class: "muted" }, t("none")));
     } catch (e) {
       showError(status, e);
