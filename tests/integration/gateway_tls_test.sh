@@ -11,15 +11,12 @@
 set -uo pipefail
 # shellcheck disable=SC1091
 source "$(dirname "$0")/lib.sh"
-[ -n "${UWALLET_TEST_ENV_FILE:-}" ] || { echo "UWALLET_TEST_ENV_FILE not set: skipping"; exit 77; }
+it_suite_env
 ROOT="${UWALLET_ROOT:?}"
-BUILD="${UWALLET_BUILD_DIR:?}"
-# shellcheck disable=SC1090
-source "$UWALLET_TEST_ENV_FILE"  # not exported: the gateway gets explicit settings only
 GATEWAY="$BUILD/services/gateway/uwallet-gateway"
 UWCTL="$BUILD/tools/ctl/uwctl"
 BUF="$ROOT/tools/node/node_modules/.bin/buf"
-for bin in "$GATEWAY" "$UWCTL" "$BUF"; do [ -x "$bin" ] || { echo "missing $bin"; exit 1; }; done
+it_need "$GATEWAY" "$UWCTL" "$BUF"
 
 work="$(mktemp -d /tmp/uwallet-gateway-tls.XXXXXX)"
 pid=""

@@ -22,6 +22,23 @@ it_summary() {
   [ "$it_failed" -eq 0 ]
 }
 
+# it_suite_env: the running suite's settings for a test that starts binaries of its own:
+# UWALLET_TEST_ENV_FILE sourced (not exported: those binaries get explicit settings only) and
+# BUILD, the build directory. Without the env file (not run through tools/test) the test is
+# skipped: exit 77.
+it_suite_env() {
+  [ -n "${UWALLET_TEST_ENV_FILE:-}" ] || { echo "UWALLET_TEST_ENV_FILE not set: skipping"; exit 77; }
+  BUILD="${UWALLET_BUILD_DIR:?}"
+  # shellcheck disable=SC1090
+  source "$UWALLET_TEST_ENV_FILE"
+}
+
+# it_need PATH...: each is an executable, or the test fails at once.
+it_need() {
+  local bin
+  for bin in "$@"; do [ -x "$bin" ] || { echo "missing $bin"; exit 1; }; done
+}
+
 # A free TCP port on 127.0.0.1, never one this test was given before (tools/lib/free_port.py).
 it_free_port() {
   python3 "$(dirname "${BASH_SOURCE[0]}")/../../tools/lib/free_port.py" "$$"

@@ -8,10 +8,7 @@
 set -uo pipefail
 # shellcheck disable=SC1091
 source "$(dirname "$0")/lib.sh"
-[ -n "${UWALLET_TEST_ENV_FILE:-}" ] || { echo "UWALLET_TEST_ENV_FILE not set: skipping"; exit 77; }
-BUILD="${UWALLET_BUILD_DIR:?}"
-# shellcheck disable=SC1090
-source "$UWALLET_TEST_ENV_FILE"
+it_suite_env
 SERVICES=(auth ledger payments support fraud)  # the services that own a schema
 # A binary that serves instead of exiting is stopped after this long (a bound, not a timing check).
 EXIT_WAIT_S=120

@@ -11,14 +11,11 @@
 set -uo pipefail
 # shellcheck disable=SC1091
 source "$(dirname "$0")/lib.sh"
-[ -n "${UWALLET_TEST_ENV_FILE:-}" ] || { echo "UWALLET_TEST_ENV_FILE not set: skipping"; exit 77; }
+it_suite_env
 ROOT="${UWALLET_ROOT:?}"
-BUILD="${UWALLET_BUILD_DIR:?}"
-# shellcheck disable=SC1090
-source "$UWALLET_TEST_ENV_FILE"  # not exported: the ledger gets explicit flags only
 LEDGER="$BUILD/services/ledger/uwallet-ledger"
 UWCTL="$BUILD/tools/ctl/uwctl"
-for bin in "$LEDGER" "$UWCTL"; do [ -x "$bin" ] || { echo "missing $bin"; exit 1; }; done
+it_need "$LEDGER" "$UWCTL"
 
 work="$(mktemp -d /tmp/uwallet-mtls.XXXXXX)"
 pid=""

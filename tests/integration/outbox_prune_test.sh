@@ -13,14 +13,11 @@
 set -uo pipefail
 # shellcheck disable=SC1091
 source "$(dirname "$0")/lib.sh"
-[ -n "${UWALLET_TEST_ENV_FILE:-}" ] || { echo "UWALLET_TEST_ENV_FILE not set: skipping"; exit 77; }
-BUILD="${UWALLET_BUILD_DIR:?}"
-# shellcheck disable=SC1090
-source "$UWALLET_TEST_ENV_FILE"  # not exported: the services get explicit settings only
+it_suite_env
 LEDGER="$BUILD/services/ledger/uwallet-ledger"
 AUTH="$BUILD/services/auth/uwallet-auth"
 UWCTL="$BUILD/tools/ctl/uwctl"
-for bin in "$LEDGER" "$AUTH" "$UWCTL"; do [ -x "$bin" ] || { echo "missing $bin"; exit 1; }; done
+it_need "$LEDGER" "$AUTH" "$UWCTL"
 # How long the pruner may take to show its work (a bound, not a timing check: it passes every
 # second).
 PRUNE_WAIT_S=60

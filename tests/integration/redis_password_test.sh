@@ -9,13 +9,10 @@
 set -uo pipefail
 # shellcheck disable=SC1091
 source "$(dirname "$0")/lib.sh"
-[ -n "${UWALLET_TEST_ENV_FILE:-}" ] || { echo "UWALLET_TEST_ENV_FILE not set: skipping"; exit 77; }
-BUILD="${UWALLET_BUILD_DIR:?}"
-# shellcheck disable=SC1090
-source "$UWALLET_TEST_ENV_FILE"  # not exported: the ledger gets explicit settings only
+it_suite_env
 LEDGER="$BUILD/services/ledger/uwallet-ledger"
 UWCTL="$BUILD/tools/ctl/uwctl"
-for bin in "$LEDGER" "$UWCTL"; do [ -x "$bin" ] || { echo "missing $bin"; exit 1; }; done
+it_need "$LEDGER" "$UWCTL"
 command -v redis-server >/dev/null || { echo "redis-server missing"; exit 1; }
 
 work="$(mktemp -d /tmp/uwallet-redis-password.XXXXXX)"

@@ -72,6 +72,15 @@ events::Outbox::NewEvent Posted(const std::string& user, int64_t amount, const s
   return {"ledger.transfer_posted", "account-of-" + user, payload.dump()};
 }
 
+// A consumer of fraud's group that polls briefly and takes over pending entries at once.
+events::ConsumerOptions Retrying(const std::string& consumer) {
+  return {.group = kConsumerGroup,
+          .consumer = consumer,
+          .block = absl::Milliseconds(10),
+          .reclaim_idle = absl::Milliseconds(0),
+          .types = ConsumedEventTypes()};
+}
+
 TEST_CASE("consumer: exactly-once effect under redelivery and a restart before the ack") {
   Env env;
   const std::string user = env.ids.NewId();
@@ -83,12 +92,7 @@ TEST_CASE("consumer: exactly-once effect under redelivery and a restart before t
   // Replica 1 commits the effect of the FIRST event and "dies" before acknowledging it.
   bool crashed = false;
   events::Consumer::Handler real = MakeEventHandler(*env.store, nullptr);
-  events::Consumer replica1(env.redis.pool(),
-                            {.group = kConsumerGroup,
-                             .consumer = "replica-1",
-                             .block = absl::Milliseconds(10),
-                             .reclaim_idle = absl::Milliseconds(0),
-                             .types = ConsumedEventTypes()},
+  events::Consumer replica1(env.redis.pool(), Retrying("replica-1"),
                             [&](const events::Event& event) -> absl::Status {
                               UW_RETURN_IF_ERROR(real(event));
                               if (!crashed) {
@@ -103,13 +107,7 @@ TEST_CASE("consumer: exactly-once effect under redelivery and a restart before t
   CHECK(*handled == 4);  // the fifth stays pending (never acknowledged)
 
   // A restarted replica takes over the pending entry: the effect is not applied twice.
-  events::Consumer replica2(env.redis.pool(),
-                            {.group = kConsumerGroup,
-                             .consumer = "replica-2",
-                             .block = absl::Milliseconds(10),
-                             .reclaim_idle = absl::Milliseconds(0),
-                             .types = ConsumedEventTypes()},
-                            real);
+  events::Consumer replica2(env.redis.pool(), Retrying("replica-2"), real);
   REQUIRE(replica2.Init().ok());
   REQUIRE(replica2.PollOnce().ok());
 
@@ -152,12 +150,7 @@ TEST_CASE("consumer: auth.unfrozen unfreezes the wallet, retried until the ledge
   ledger.unfreeze_failure.remaining = 1;  // the ledger is down for the first delivery
   auth.lookup_failure.remaining = 1;      // and before that, auth
   env.Publish({Auth("auth.unfrozen", user, {{"audit_id", "a-1"}})});
-  events::Consumer consumer(env.redis.pool(),
-                            {.group = kConsumerGroup,
-                             .consumer = "c",
-                             .block = absl::Milliseconds(10),
-                             .reclaim_idle = absl::Milliseconds(0),
-                             .types = ConsumedEventTypes()},
+  events::Consumer consumer(env.redis.pool(), Retrying("c"),
                             MakeEventHandler(*env.store, nullptr, &ledger, &auth));
   REQUIRE(consumer.Init().ok());
   (void)consumer.PollOnce();  // auth down: not recorded, not acknowledged
@@ -187,12 +180,7 @@ TEST_CASE("consumer: a late auth.unfrozen does not undo a newer freeze") {
   auth.unknown.insert(stranger);
   env.Publish({Auth("auth.unfrozen", user, {{"audit_id", "a-old"}}),
                Auth("auth.unfrozen", stranger, {{"audit_id", "a-x"}})});
-  events::Consumer consumer(env.redis.pool(),
-                            {.group = kConsumerGroup,
-                             .consumer = "c",
-                             .block = absl::Milliseconds(10),
-                             .reclaim_idle = absl::Milliseconds(0),
-                             .types = ConsumedEventTypes()},
+  events::Consumer consumer(env.redis.pool(), Retrying("c"),
                             MakeEventHandler(*env.store, nullptr, &ledger, &auth));
   REQUIRE(consumer.Init().ok());
   absl::StatusOr<int> handled = consumer.PollOnce();
