@@ -20,7 +20,8 @@ namespace {
 absl::Status WalletFollowsUnfreeze(const events::Event& event, LedgerClient& ledger,
                                    AuthClient& auth) {
   absl::StatusOr<bool> frozen = auth.IsFrozen(event.subject_id);
-  if (!frozen.ok() && absl::IsNotFound(frozen.status())) {
+  if (!frozen.ok() &&
+      (absl::IsNotFound(frozen.status()) || absl::IsInvalidArgument(frozen.status()))) {
     log::Warn("fraud: auth.unfrozen for a user auth does not know; wallet left as it is",
               {{"user", event.subject_id}, {"event", event.id}});
     return absl::OkStatus();

@@ -122,10 +122,14 @@ class OutboxPruner {
   // (metrics).
   using PassHook = std::function<void(const absl::StatusOr<Pruned>&)>;
   static constexpr absl::Duration kInterval = absl::Minutes(10);
-  // `keep` zero: nothing is ever deleted. `every`: the time between two passes (more than zero).
+  // `keep` zero: nothing is ever deleted. `every`: the time between two passes (kInterval when
+  // not more than zero).
   OutboxPruner(pg::Pool& pg, absl::Duration keep, absl::Duration every = kInterval,
                PassHook on_pass = nullptr)
-      : pg_(pg), keep_(keep), every_(every), on_pass_(std::move(on_pass)) {}
+      : pg_(pg),
+        keep_(keep),
+        every_(every > absl::ZeroDuration() ? every : kInterval),
+        on_pass_(std::move(on_pass)) {}
   ~OutboxPruner() { Stop(); }
   // One pass as of `now`: published outbox rows older than `keep`, oldest first, stopping at the
   // first row that is unpublished or newer (so it reads only the head of the outbox, however long
