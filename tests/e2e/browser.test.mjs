@@ -841,7 +841,26 @@ test("staff: text modules in the reply box, an FAQ article edited, support stats
     await s.locator('[data-testid="stats"] svg.chart').first().waitFor().catch(async () => { throw new Error(`no charts: ${await statusText(s)}`); });
     assert.ok(Number(await s.locator('[data-testid="ticket-count"]').innerText()) >= 1);
     assert.ok(await s.locator('[data-testid="stats"] svg.chart rect.chart-bar').count() >= 3);
+    assert.equal(await s.locator('select[name="days"]').inputValue(), "30");
     await shot(s, "stats-en");
+    // Another period: the address carries it (a bookmark opens the same view) and the figures are
+    // read for it; today's tickets are inside the last 24 hours too.
+    const rerendered = async () => {
+      await s.waitForFunction(() => {
+        const stats = document.querySelector('[data-testid="stats"]');
+        return stats && !stats.dataset.old && stats.querySelector("svg.chart");
+      });
+    };
+    await s.evaluate(() => { document.querySelector('[data-testid="stats"]').dataset.old = "1"; });
+    await s.selectOption('select[name="days"]', "1");
+    await s.waitForFunction(() => location.hash === "#/stats?days=1");
+    await rerendered();
+    assert.equal(await s.locator('select[name="days"]').inputValue(), "1");
+    assert.ok(Number(await s.locator('[data-testid="ticket-count"]').innerText()) >= 1);
+    await s.evaluate(() => { document.querySelector('[data-testid="stats"]').dataset.old = "1"; });
+    await s.goto(`${BASE}#/stats?days=7`);
+    await rerendered();
+    assert.equal(await s.locator('select[name="days"]').inputValue(), "7");
 
     // The desk queue with SLA badges.
     await s.goto(`${BASE}#/desk`);

@@ -1,7 +1,9 @@
-// Support stats for the last 30 days as plain inline-SVG bar charts (no chart library): volume by
-// category and channel, SLA met ratios, CSAT and self-service deflection, and the top questions.
+// Support stats for a period (the last 1, 7, 30 or 90 days; `#/stats?days=7`, 30 by default) as plain
+// inline-SVG bar charts (no chart library): volume by category and channel, SLA met ratios, CSAT and
+// self-service deflection, and the top questions.
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { h, statusLine } from "../dom";
+import { h, select, statusLine } from "../dom";
+import { go } from "../router";
 import { t, tk, lang } from "../i18n";
 import { api } from "../api";
 import { showError, title, card, enumName } from "../ui";
@@ -39,14 +41,23 @@ export function barChart(label: string, rows: Array<{ name: string; value: numbe
 
 const pct = (x: number) => new Intl.NumberFormat(lang(), { style: "percent", maximumFractionDigits: 0 }).format(x);
 
-export async function statsPage(root: HTMLElement): Promise<void> {
+export const STATS_PERIODS_DAYS = [1, 7, 30, 90];
+
+export async function statsPage(root: HTMLElement, q: URLSearchParams): Promise<void> {
   const status = statusLine();
-  root.append(title(t("stats")), h("p", { class: "muted" }, t("last30")));
+  const asked = Number(q.get("days"));
+  const days = STATS_PERIODS_DAYS.includes(asked) ? asked : 30;
+  const period = select(t("period"), "days",
+    STATS_PERIODS_DAYS.map((n): [string, string] => [String(n), n === 1 ? t("last24h") : t("lastDays", { n: String(n) })]));
+  period.input.value = String(days);
+  // A period is part of the address, so a view can be bookmarked or sent to a colleague.
+  period.input.addEventListener("change", () => go(`/stats?days=${period.input.value}`));
+  root.append(title(t("stats")), h("form", { class: "form period", "data-testid": "stats-period" }, period.wrap));
   const body = h("div", { class: "grid", "data-testid": "stats" });
   root.append(body, status);
   try {
     const end = new Date();
-    const start = new Date(end.getTime() - 30 * 86400_000);
+    const start = new Date(end.getTime() - days * 86400_000);
     const s = await api.agent.getSupportStats({ timeRange: { startTime: timestampFromDate(start), endTime: timestampFromDate(end) } });
     const cats = s.byCategory.map((c) => ({ name: tk(`cat_${enumName(TicketCategorySchema, c.category, "TICKET_CATEGORY_")}`, "cat_OTHER"), value: Number(c.count), text: String(c.count) }));
     const chans = s.byChannel.map((c) => ({ name: tk(`ch_${enumName(ChannelSchema, c.channel, "CHANNEL_")}`, "ch_UNSPECIFIED"), value: Number(c.count), text: String(c.count) }));
