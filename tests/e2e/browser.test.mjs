@@ -775,6 +775,25 @@ test("risk: a customer reports the account stolen; an analyst sees the case with
       await shot(s, "rules-en");
       await rule.locator(`[data-mode="${was}"]`).click();
       await s.waitForFunction(([id, m]) => document.querySelector(`li.rule[data-rule-id="${id}"] [aria-pressed="true"]`)?.getAttribute("data-mode") === m, [ruleId, was]);
+
+      // The rule's score changed in the UI (only that field is sent, with the edited version),
+      // then put back.
+      const setScore = async (value) => {
+        const figures = await rule.locator('[data-testid="rule-figures"]').innerText();
+        await rule.locator("details > summary").click();
+        await rule.locator('input[name="score"]').fill(String(value));
+        await rule.locator('[data-testid="rule-settings"] button[type="submit"]').click();
+        await s.waitForFunction(([id, before]) => {
+          const now = document.querySelector(`li.rule[data-rule-id="${id}"] [data-testid="rule-figures"]`)?.textContent;
+          return now && now !== before;
+        }, [ruleId, figures]).catch(async () => { throw new Error(`rule not updated: ${await statusText(s)}`); });
+        assert.match(await rule.locator('[data-testid="rule-figures"]').innerText(), new RegExp(`Score ${value} · Version \\d+`));
+        assert.equal(await s.locator('[data-testid="rules-status"]').innerText(), "The rule was updated.");
+      };
+      const score = Number((await rule.locator('[data-testid="rule-figures"]').innerText()).match(/Score (\d+)/)[1]);
+      await setScore(score + 5);
+      await shot(s, "rules-edit-en");
+      await setScore(score);
     }
   } finally {
     await c.context.close();

@@ -1,6 +1,6 @@
 // Risk team (analysts, admins): cases with their timeline and resolve; the rules list with
 // enable / shadow / disable toggles (each change needs a reason and the version the analyst saw).
-import { h, select, statusLine, textarea } from "../dom";
+import { h, field, select, statusLine, textarea } from "../dom";
 import { t, tk } from "../i18n";
 import { api } from "../api";
 import { link } from "../router";
@@ -122,11 +122,41 @@ export async function rulesPage(root: HTMLElement): Promise<void> {
         });
         return b;
       }));
+    // Threshold, window and score: only what changed is sent, with the version edited (a rule
+    // someone else changed meanwhile answers VERSION_CONFLICT) and the same reason as above.
+    const number = (label: string, name: string, value: bigint | number) =>
+      field(label, { name, type: "number", min: "0", step: "1", required: true, value: String(value) });
+    const threshold = number(t("threshold"), "threshold", r.threshold);
+    const windowS = number(t("window"), "windowS", r.windowS);
+    const score = number(t("riskScore"), "score", r.score);
+    const settings = h("form", { class: "form", "data-testid": "rule-settings" }, threshold.wrap, windowS.wrap, score.wrap,
+      h("button", { type: "submit" }, t("save")));
+    settings.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const why = note.input.value.trim();
+      if (!why) {
+        status.err(t("reasonRequired"));
+        note.input.focus();
+        return;
+      }
+      const changed: { threshold?: bigint; windowS?: bigint; score?: number } = {};
+      if (BigInt(threshold.input.value) !== r.threshold) changed.threshold = BigInt(threshold.input.value);
+      if (BigInt(windowS.input.value) !== r.windowS) changed.windowS = BigInt(windowS.input.value);
+      if (Number(score.input.value) !== r.score) changed.score = Number(score.input.value);
+      if (!Object.keys(changed).length) return;
+      try {
+        const res = await api.fraudAnalyst.updateRule({ ruleId: r.ruleId, expectedVersion: r.version, ...changed, note: why });
+        if (res.rule) li.replaceWith(item(res.rule));
+        status.ok(t("ruleUpdated"));
+      } catch (e) {
+        showError(status, e);
+      }
+    });
     const li = h("li", { class: "rule", "data-rule-id": r.ruleId },
       h("strong", null, r.name || r.ruleId), " ", h("span", { class: "badge", "data-testid": "rule-mode" }, modeName(r.mode)),
       r.description ? h("p", { class: "muted" }, r.description) : null,
-      h("small", { class: "muted" }, `${t("threshold")} ${r.threshold} · ${t("window")} ${r.windowS} · ${t("riskScore")} ${r.score} · ${t("version")} ${r.version}${r.updatedBy ? ` · ${r.updatedBy}` : ""} ${ts(r.updatedAt)}`),
-      group);
+      h("small", { class: "muted", "data-testid": "rule-figures" }, `${t("threshold")} ${r.threshold} · ${t("window")} ${r.windowS} · ${t("riskScore")} ${r.score} · ${t("version")} ${r.version}${r.updatedBy ? ` · ${r.updatedBy}` : ""} ${ts(r.updatedAt)}`),
+      group, h("details", null, h("summary", null, t("editRule")), settings));
     return li;
   };
   try {
