@@ -835,6 +835,23 @@ test("staff: text modules in the reply box, an FAQ article edited, support stats
     await s.waitForFunction(() => document.querySelector('[data-testid="faq-status"]')?.textContent);
     assert.equal(await statusText(s), "", "article edited");
     assert.match(await s.locator('form[data-testid="faq-form"] p.muted').innerText(), /^Version [2-9]/);
+    // Unpublished: search no longer finds it, the list of every article still does, and its Edit
+    // opens it again (so it can be published again).
+    await s.uncheck("#article-published");
+    await s.evaluate(() => document.querySelector('[data-testid="faq-status"]')?.replaceChildren());
+    await s.locator('form[data-testid="faq-form"] button[type="submit"]').click();
+    await s.waitForFunction(() => document.querySelector('[data-testid="faq-status"]')?.textContent);
+    assert.equal(await statusText(s), "", "article unpublished");
+    const listed = s.locator('[data-testid="faq-all"] li', { hasText: title });
+    await listed.locator('[data-testid="unpublished"]').waitFor().catch(async () => { throw new Error(`unpublished article not listed: ${await s.locator('[data-testid="faq-all"]').innerText()}`); });
+    await s.fill('input[name="faqq"]', title);
+    await s.locator('form[role="search"] button[type="submit"]').click();
+    await s.locator('[data-testid="faq-hits"] li').first().waitFor();
+    assert.equal(await s.locator('[data-testid="faq-hits"] li', { hasText: title }).count(), 0, "an unpublished article is not found by search");
+    await s.evaluate(() => document.querySelector('[data-testid="faq-editor"]')?.replaceChildren());
+    await listed.locator("button", { hasText: "Edit" }).click();
+    assert.equal(await s.locator('input[name="articleTitle"]').inputValue(), title);
+    assert.equal(await s.locator("#article-published").isChecked(), false);
     await shot(s, "knowledge-en");
 
     // The module in a reply: the shortcut expands with the placeholders filled in.

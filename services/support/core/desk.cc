@@ -589,6 +589,37 @@ absl::StatusOr<FaqArticle> SupportDesk::UpsertFaqArticle(const Caller& caller, F
   return stored;
 }
 
+absl::StatusOr<FaqArticlesPage> SupportDesk::ListFaqArticles(const Caller& caller,
+                                                             const std::string& locale,
+                                                             int page_size,
+                                                             const std::string& page_token) {
+  if (!caller.Staff()) return Denied("only support staff list every FAQ article");
+  if (!locale.empty() && locale != "en" && locale != "zh-CN") {
+    return Invalid("UNSUPPORTED_LOCALE", "locale must be zh-CN, en or empty (both)");
+  }
+  if (page_size < 0) return Invalid("INVALID_FIELD", "page_size must not be negative");
+  const int limit = page_size == 0 ? 20 : std::min(page_size, kFaqListPageMax);
+  // The token is the last article's "<article_id>|<locale>" (ids never contain '|').
+  std::string after_id, after_locale;
+  if (!page_token.empty()) {
+    const size_t bar = page_token.rfind('|');
+    if (bar == std::string::npos || bar == 0 || bar > kSubjectBytesMax) {
+      return Invalid("PAGE_TOKEN_INVALID", "page_token is not one this service gave out");
+    }
+    after_id = page_token.substr(0, bar);
+    after_locale = page_token.substr(bar + 1);
+  }
+  FaqArticlesPage page;
+  UW_ASSIGN_OR_RETURN(page.articles,
+                      store_.ListFaqArticlesAfter(locale, after_id, after_locale, limit + 1));
+  if (static_cast<int>(page.articles.size()) > limit) {
+    page.articles.resize(limit);
+    page.next_page_token =
+        absl::StrCat(page.articles.back().article_id, "|", page.articles.back().locale);
+  }
+  return page;
+}
+
 absl::StatusOr<std::vector<Ticket>> SupportDesk::ListQueue(const Caller& caller, QueueQuery query) {
   if (!caller.Staff() && !caller.analyst) return Denied("the queue is for support staff");
   if (query.page_size <= 0) query.page_size = 50;

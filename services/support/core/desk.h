@@ -23,6 +23,7 @@ namespace uwallet::support {
 inline constexpr size_t kSubjectBytesMax = 200;
 inline constexpr size_t kBodyBytesMax = 20'000;
 inline constexpr int kPageSizeMax = 100;
+inline constexpr int kFaqListPageMax = 50;  // articles in full: 50 × kBodyBytesMax at most
 inline constexpr int kUpdateAttemptsMax = 4;
 inline constexpr absl::Duration kFaqRefreshInterval = absl::Seconds(30);
 // Ask questions this long before a ticket count as "not deflected" by it.
@@ -115,6 +116,11 @@ struct AssignInput {
   bool auto_assign = false;
 };
 
+struct FaqArticlesPage {
+  std::vector<FaqArticle> articles;
+  std::string next_page_token;  // empty on the last page
+};
+
 struct AskResult {
   AskAnswer answer;
   std::string question_id;
@@ -202,6 +208,11 @@ class SupportDesk {
                                               const std::string& locale);
   [[nodiscard]] absl::StatusOr<FaqArticle> UpsertFaqArticle(const Caller& caller,
                                                             FaqArticle article);
+  // Every article, published or not (staff only), a page at a time.
+  [[nodiscard]] absl::StatusOr<FaqArticlesPage> ListFaqArticles(const Caller& caller,
+                                                                const std::string& locale,
+                                                                int page_size,
+                                                                const std::string& page_token);
 
   // Agents.
   [[nodiscard]] absl::StatusOr<std::vector<Ticket>> ListQueue(const Caller& caller,

@@ -102,6 +102,11 @@ class TicketStore {
       const std::string& attachment_id) = 0;
 
   [[nodiscard]] virtual absl::StatusOr<std::vector<FaqArticle>> ListFaqArticles() = 0;
+  // Up to `limit` articles after (after_id, after_locale) in (article_id, locale) order, published
+  // or not; `locale` empty: both languages.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<FaqArticle>> ListFaqArticlesAfter(
+      const std::string& locale, const std::string& after_id, const std::string& after_locale,
+      int limit) = 0;
   // Creates (version 1) or updates when the stored version equals article.version
   // (VERSION_CONFLICT otherwise). Returns the stored article.
   [[nodiscard]] virtual absl::StatusOr<FaqArticle> UpsertFaqArticle(const FaqArticle& article,

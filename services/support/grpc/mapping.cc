@@ -49,6 +49,7 @@ const std::map<std::string, const std::set<std::string>*>& Table() {
       {"SupportAgentService/ListTextModules", &kStaff},
       {"SupportAgentService/UpsertTextModule", &kStaff},
       {"SupportAgentService/UpsertFaqArticle", &kStaff},
+      {"SupportAgentService/ListFaqArticles", &kStaff},
       {"SupportAgentService/GetSupportStats", &kStaff},
       {"SupportInternalService/OpenSystemTicket", &kServices},
   };

@@ -597,6 +597,21 @@ grpc::Status SupportAgentGrpc::UpsertFaqArticle(grpc::ServerContext* context,
   });
 }
 
+grpc::Status SupportAgentGrpc::ListFaqArticles(grpc::ServerContext* context,
+                                               const v1::ListFaqArticlesRequest* request,
+                                               v1::ListFaqArticlesResponse* response) {
+  return grpcutil::Handle(context, [&]() -> absl::Status {
+    UW_ASSIGN_OR_RETURN(Caller caller,
+                        CallerOf(deps_, *context, "SupportAgentService/ListFaqArticles"));
+    UW_ASSIGN_OR_RETURN(FaqArticlesPage page,
+                        deps_.desk.ListFaqArticles(caller, request->locale(), request->page_size(),
+                                                   request->page_token()));
+    for (const FaqArticle& article : page.articles) ToProto(article, response->add_articles());
+    response->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
 grpc::Status SupportAgentGrpc::GetSupportStats(grpc::ServerContext* context,
                                                const v1::GetSupportStatsRequest* request,
                                                v1::GetSupportStatsResponse* response) {

@@ -94,6 +94,9 @@ class SupportAgentGrpc final : public v1::SupportAgentService::Service {
   grpc::Status UpsertFaqArticle(grpc::ServerContext* context,
                                 const v1::UpsertFaqArticleRequest* request,
                                 v1::UpsertFaqArticleResponse* response) override;
+  grpc::Status ListFaqArticles(grpc::ServerContext* context,
+                               const v1::ListFaqArticlesRequest* request,
+                               v1::ListFaqArticlesResponse* response) override;
   grpc::Status GetSupportStats(grpc::ServerContext* context,
                                const v1::GetSupportStatsRequest* request,
                                v1::GetSupportStatsResponse* response) override;

@@ -474,13 +474,16 @@ absl::StatusOr<Attachment> PgTicketStore::GetAttachment(const std::string& attac
   return a;
 }
 
-absl::StatusOr<std::vector<FaqArticle>> PgTicketStore::ListFaqArticles() {
-  UW_ASSIGN_OR_RETURN(
-      pg::Result r,
-      pool_.Exec("SELECT article_id, locale, title, body, array_to_json(tags)::text, category, "
-                 "version, " +
-                 ReadMicros("updated_at") +
-                 ", published FROM faq_articles ORDER BY article_id, locale LIMIT 5000"));
+namespace {
+
+const std::string& FaqColumns() {
+  static const std::string* columns = new std::string(
+      "article_id, locale, title, body, array_to_json(tags)::text, category, version, " +
+      ReadMicros("updated_at") + ", published");
+  return *columns;
+}
+
+std::vector<FaqArticle> FaqArticlesOf(const pg::Result& r) {
   std::vector<FaqArticle> articles;
   for (int i = 0; i < r.Rows(); ++i) {
     FaqArticle a;
@@ -501,6 +504,27 @@ absl::StatusOr<std::vector<FaqArticle>> PgTicketStore::ListFaqArticles() {
     articles.push_back(std::move(a));
   }
   return articles;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<FaqArticle>> PgTicketStore::ListFaqArticles() {
+  UW_ASSIGN_OR_RETURN(pg::Result r,
+                      pool_.Exec("SELECT " + FaqColumns() +
+                                 " FROM faq_articles ORDER BY article_id, locale LIMIT 5000"));
+  return FaqArticlesOf(r);
+}
+
+absl::StatusOr<std::vector<FaqArticle>> PgTicketStore::ListFaqArticlesAfter(
+    const std::string& locale, const std::string& after_id, const std::string& after_locale,
+    int limit) {
+  UW_ASSIGN_OR_RETURN(pg::Result r,
+                      pool_.Exec("SELECT " + FaqColumns() +
+                                     " FROM faq_articles WHERE ($1 = '' OR locale = $1)"
+                                     " AND (article_id, locale) > ($2, $3)"
+                                     " ORDER BY article_id, locale LIMIT $4",
+                                 pg::P(locale, after_id, after_locale, limit)));
+  return FaqArticlesOf(r);
 }
 
 absl::StatusOr<FaqArticle> PgTicketStore::UpsertFaqArticle(const FaqArticle& a, bool create) {

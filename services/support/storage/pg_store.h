@@ -32,6 +32,10 @@ class PgTicketStore final : public TicketStore {
   absl::StatusOr<std::vector<Ticket>> ListQueue(const QueueQuery& query) override;
   absl::StatusOr<Attachment> GetAttachment(const std::string& attachment_id) override;
   absl::StatusOr<std::vector<FaqArticle>> ListFaqArticles() override;
+  absl::StatusOr<std::vector<FaqArticle>> ListFaqArticlesAfter(const std::string& locale,
+                                                               const std::string& after_id,
+                                                               const std::string& after_locale,
+                                                               int limit) override;
   absl::StatusOr<FaqArticle> UpsertFaqArticle(const FaqArticle& article, bool create) override;
   absl::StatusOr<std::vector<TextModule>> ListTextModules(const std::string& locale,
                                                           const std::string& query) override;

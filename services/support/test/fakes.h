@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "services/support/core/ports.h"
@@ -86,6 +87,23 @@ class FakeStore final : public TicketStore {
     return absl::NotFoundError("none");
   }
   absl::StatusOr<std::vector<FaqArticle>> ListFaqArticles() override { return faq; }
+  absl::StatusOr<std::vector<FaqArticle>> ListFaqArticlesAfter(const std::string& locale,
+                                                               const std::string& after_id,
+                                                               const std::string& after_locale,
+                                                               int limit) override {
+    std::vector<FaqArticle> sorted = faq;
+    std::sort(sorted.begin(), sorted.end(), [](const FaqArticle& a, const FaqArticle& b) {
+      return std::tie(a.article_id, a.locale) < std::tie(b.article_id, b.locale);
+    });
+    std::vector<FaqArticle> out;
+    for (const FaqArticle& a : sorted) {
+      if (!locale.empty() && a.locale != locale) continue;
+      if (std::tie(a.article_id, a.locale) <= std::tie(after_id, after_locale)) continue;
+      if (static_cast<int>(out.size()) == limit) break;
+      out.push_back(a);
+    }
+    return out;
+  }
   absl::StatusOr<FaqArticle> UpsertFaqArticle(const FaqArticle& a, bool) override { return a; }
   absl::StatusOr<std::vector<TextModule>> ListTextModules(const std::string&,
                                                           const std::string&) override {

@@ -3,9 +3,11 @@
 // live-chat fan-out across two replicas (two EventHubs on one Redis).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <thread>
+#include <tuple>
 
 #include "services/support/core/desk.h"
 #include "services/support/core/sla_sweeper.h"
@@ -239,6 +241,56 @@ TEST_CASE("FAQ seed search, Ask logging, article versions, stats") {
   REQUIRE_FALSE(stats->top_questions.empty());
   CHECK(stats->top_questions.front().count == 2);
   CHECK(stats->top_questions.front().article_id == "faq-forgot-password");
+}
+
+TEST_CASE("FAQ for its editors: every article, unpublished ones included, a page at a time") {
+  Env env;
+  // Unpublished: gone from search and from GetFaqArticle, still in the staff list to edit.
+  auto fees = env.desk.GetFaqArticle("faq-fees", "en");
+  REQUIRE(fees.ok());
+  FaqArticle hidden = *fees;
+  hidden.published = false;
+  REQUIRE(env.desk.UpsertFaqArticle(env.agent, hidden).ok());
+  CHECK(env.desk.GetFaqArticle("faq-fees", "en")->locale == "zh-CN");  // the other language only
+
+  std::vector<FaqArticle> all;
+  std::string token;
+  int pages = 0;
+  do {
+    auto page = env.desk.ListFaqArticles(env.agent, "", 3, token);
+    REQUIRE(page.ok());
+    CHECK(page->articles.size() <= 3);
+    all.insert(all.end(), page->articles.begin(), page->articles.end());
+    token = page->next_page_token;
+    ++pages;
+  } while (!token.empty() && pages < 100);
+  const int64_t stored = env.Count("SELECT count(*) FROM faq_articles");
+  CHECK(static_cast<int64_t>(all.size()) == stored);
+  CHECK(pages == (stored + 2) / 3);
+  CHECK(std::is_sorted(all.begin(), all.end(), [](const FaqArticle& a, const FaqArticle& b) {
+    return std::tie(a.article_id, a.locale) < std::tie(b.article_id, b.locale);
+  }));
+  auto listed = std::find_if(all.begin(), all.end(), [](const FaqArticle& a) {
+    return a.article_id == "faq-fees" && a.locale == "en";
+  });
+  REQUIRE(listed != all.end());
+  CHECK_FALSE(listed->published);
+  CHECK(listed->version == 2);
+  CHECK(listed->body == fees->body);  // in full, ready to edit
+
+  auto zh = env.desk.ListFaqArticles(env.agent, "zh-CN", 50, "");
+  REQUIRE(zh.ok());
+  CHECK(static_cast<int64_t>(zh->articles.size()) ==
+        env.Count("SELECT count(*) FROM faq_articles WHERE locale = 'zh-CN'"));
+  for (const FaqArticle& a : zh->articles) CHECK(a.locale == "zh-CN");
+
+  CHECK(env.desk.ListFaqArticles(env.alice, "", 0, "").status().code() ==
+        absl::StatusCode::kPermissionDenied);
+  CHECK(ReasonOf(env.desk.ListFaqArticles(env.agent, "fr", 0, "").status()) ==
+        "UNSUPPORTED_LOCALE");
+  CHECK(ReasonOf(env.desk.ListFaqArticles(env.agent, "", 0, "no-bar").status()) ==
+        "PAGE_TOKEN_INVALID");
+  CHECK(ReasonOf(env.desk.ListFaqArticles(env.agent, "", -1, "").status()) == "INVALID_FIELD");
 }
 
 TEST_CASE("one open dispute per payment") {

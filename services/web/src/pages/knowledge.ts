@@ -1,5 +1,6 @@
-// Staff knowledge: FAQ articles (find, edit, create with UpsertFaqArticle; the version guards
-// against overwriting someone else's edit) and text modules (canned replies for the reply box).
+// Staff knowledge: FAQ articles (every one listed with ListFaqArticles, unpublished ones included,
+// or found by search; edit and create with UpsertFaqArticle, the version guarding against
+// overwriting someone else's edit) and text modules (canned replies for the reply box).
 import { h, field, select, statusLine, textarea } from "../dom";
 import { t, lang } from "../i18n";
 import { api } from "../api";
@@ -22,8 +23,36 @@ function faqCard(): HTMLElement {
   const hits = h("ul", { class: "list", "data-testid": "faq-hits" });
   const search = h("form", { class: "form", role: "search" }, q.wrap, h("button", { type: "submit" }, t("search")), hits);
   const editor = h("div", { "data-testid": "faq-editor" });
+  // Every article, a page at a time: the only way back to an unpublished one.
+  const all = h("ul", { class: "list", "data-testid": "faq-all" });
+  const more = h("button", { type: "button", class: "secondary", hidden: true }, t("loadMore"));
+  let next = "";
+  const row = (a: FaqArticle): HTMLElement => {
+    const edit = h("button", { type: "button", class: "link-button" }, t("edit"));
+    edit.addEventListener("click", () => editor.replaceChildren(articleForm(a, status, loadAll)));
+    return h("li", { "data-article": `${a.articleId}|${a.locale}` }, h("strong", null, a.title), " ",
+      h("small", { class: "muted" }, `${a.locale} · ${t("version")} ${a.version}`), " ",
+      a.published ? null : h("span", { class: "badge warn", "data-testid": "unpublished" }, t("unpublished")), " ", edit);
+  };
+  const loadPage = async (token: string) => {
+    try {
+      const res = await api.agent.listFaqArticles({ locale: "", pageSize: 50, pageToken: token });
+      if (!token) all.replaceChildren();
+      all.append(...res.articles.map(row));
+      if (!all.children.length) all.append(h("li", { class: "muted" }, t("none")));
+      next = res.nextPageToken;
+      more.hidden = !next;
+    } catch (e) {
+      showError(status, e);
+    }
+  };
+  async function loadAll(): Promise<void> {
+    await loadPage("");
+  }
+  more.addEventListener("click", () => void loadPage(next));
+  void loadAll();
   const newBtn = h("button", { type: "button", class: "secondary", "data-testid": "faq-new" }, t("newArticle"));
-  newBtn.addEventListener("click", () => editor.replaceChildren(articleForm(undefined, status)));
+  newBtn.addEventListener("click", () => editor.replaceChildren(articleForm(undefined, status, loadAll)));
   search.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
@@ -33,7 +62,7 @@ function faqCard(): HTMLElement {
         edit.addEventListener("click", async () => {
           try {
             const { article } = await api.support.getFaqArticle({ articleId: x.articleId, locale: x.locale });
-            editor.replaceChildren(articleForm(article, status));
+            editor.replaceChildren(articleForm(article, status, loadAll));
           } catch (e) {
             showError(status, e);
           }
@@ -45,10 +74,10 @@ function faqCard(): HTMLElement {
       showError(status, e);
     }
   });
-  return card(h("h2", null, t("faqEditor")), search, newBtn, editor, status);
+  return card(h("h2", null, t("faqEditor")), search, h("h3", null, t("allArticles")), all, more, newBtn, editor, status);
 }
 
-function articleForm(a: FaqArticle | undefined, status: ReturnType<typeof statusLine>): HTMLElement {
+function articleForm(a: FaqArticle | undefined, status: ReturnType<typeof statusLine>, saved: () => Promise<void>): HTMLElement {
   const locale = select(t("language"), "articleLocale", LOCALES);
   locale.input.value = a?.locale || lang();
   const cat = select(t("category"), "articleCategory", categoryOptions());
@@ -82,6 +111,7 @@ function articleForm(a: FaqArticle | undefined, status: ReturnType<typeof status
       current = res.article;
       showMeta();
       status.ok(t("saved"));
+      await saved();
     } catch (e) {
       showError(status, e);
     }
