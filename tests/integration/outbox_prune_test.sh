@@ -90,8 +90,10 @@ sql "INSERT INTO ledger.outbox (event_id, type, source, subject_id, payload, occ
      INSERT INTO ledger.processed_events (consumer_group, event_id) VALUES
        ('outbox-prune-test', '$old_marker'), ('outbox-prune-test', '$new_marker')"
 
-gone() { [ "$(sql "SELECT count(*) FROM ledger.$1 WHERE event_id = '$2'")" = "0" ]; }
-kept() { [ "$(sql "SELECT count(*) FROM ledger.$1 WHERE event_id = '$2'")" = "1" ]; }
+# rows TABLE EVENT-ID N: TABLE holds N rows of that event.
+rows() { [ "$(sql "SELECT count(*) FROM ledger.$1 WHERE event_id = '$2'")" = "$3" ]; }
+gone() { rows "$1" "$2" 0; }
+kept() { rows "$1" "$2" 1; }
 for _ in $(seq 1 $((PRUNE_WAIT_S * 5))); do
   gone outbox "$old_event" && gone processed_events "$old_marker" && break
   sleep 0.2

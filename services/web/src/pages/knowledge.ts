@@ -46,9 +46,7 @@ function faqCard(): HTMLElement {
       showError(status, e);
     }
   };
-  async function loadAll(): Promise<void> {
-    await loadPage("");
-  }
+  const loadAll = () => loadPage("");
   more.addEventListener("click", () => void loadPage(next));
   void loadAll();
   const newBtn = h("button", { type: "button", class: "secondary", "data-testid": "faq-new" }, t("newArticle"));
