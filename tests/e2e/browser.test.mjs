@@ -94,8 +94,16 @@ async function waitForHash(page, prefix) {
 // The staff account signs in from many browsers: they share one device id (the console keeps it
 // in localStorage), the same one the Node tests use for the admin ("node-support"), so a sign-in
 // is challenged (new device) only if the admin was used from elsewhere.
+// The staff pages sign in as one device, "node-support", in a new browser context each time: the
+// device secret the first sign-in got is carried into the next contexts, as one browser would keep
+// it (otherwise each context would be a new device asking for a code, and the admin's codes an
+// hour are limited).
+let staffDeviceToken = "";
 async function useStaffDevice(page) {
-  await page.evaluate(() => localStorage.setItem("uwallet.device", "node-support"));
+  await page.evaluate((token) => {
+    localStorage.setItem("uwallet.device", "node-support");
+    if (token) localStorage.setItem("uwallet.device_token.node-support", token);
+  }, staffDeviceToken);
 }
 
 // A sign-in from a device the account has not used before may be challenged with a code sent to
@@ -231,15 +239,9 @@ test("a wrong password is shown as a sentence in both languages, never a status 
 // Staff pages need a staff account: the suite's bootstrap admin when the env file names one
 // (UWALLET_BOOTSTRAP_ADMIN='email:password').
 test("staff: the support desk opens for an admin", { skip: !env.UWALLET_BOOTSTRAP_ADMIN && "no UWALLET_BOOTSTRAP_ADMIN in the suite env" }, async (t) => {
-  const [email, ...rest] = env.UWALLET_BOOTSTRAP_ADMIN.split(":");
   const { context, page } = await newPage("zh-CN");
   try {
-    await page.goto(`${BASE}#/signin`);
-    await useStaffDevice(page);
-    await page.fill('input[name="identifier"]', email);
-    await page.fill('input[name="password"]', rest.join(":"));
-    await page.locator('form[data-testid="signin-form"] button[type="submit"]').click();
-    await finishSignIn(page, "#/desk");
+    await staffSignIn(page);
     await page.locator('[data-testid="queue"]').waitFor({ state: "attached" });
     // The queue has loaded (rows or "no tickets") or says in a sentence why it could not.
     await page.waitForFunction(() => document.querySelector('[data-testid="queue"]')?.children.length > 0 ||
@@ -474,13 +476,7 @@ test("support: a customer opens a ticket and chats live with an agent in a secon
     await waitForHash(page, "#/ticket/");
     const ticketId = decodeURIComponent((await page.evaluate(() => location.hash)).split("/")[2]);
 
-    const [email, ...rest] = env.UWALLET_BOOTSTRAP_ADMIN.split(":");
-    await agent.page.goto(`${BASE}#/signin`);
-    await useStaffDevice(agent.page);
-    await agent.page.fill('input[name="identifier"]', email);
-    await agent.page.fill('input[name="password"]', rest.join(":"));
-    await agent.page.locator('form[data-testid="signin-form"] button[type="submit"]').click();
-    await finishSignIn(agent.page, "#/desk");
+    await staffSignIn(agent.page);
     await agent.page.goto(`${BASE}#/desk-ticket/${encodeURIComponent(ticketId)}`);
     await agent.page.locator('[data-testid="agent-chat"] .msg').first().waitFor();
     // The agent's view is live too (WatchTicket), not re-read on a timer.
@@ -514,6 +510,7 @@ async function staffSignIn(page) {
   await page.fill('input[name="password"]', rest.join(":"));
   await page.locator('form[data-testid="signin-form"] button[type="submit"]').click();
   await finishSignIn(page, "#/desk");
+  staffDeviceToken = await page.evaluate(() => localStorage.getItem("uwallet.device_token.node-support")) ?? staffDeviceToken;
 }
 
 test("staff: freeze with a reason, the customer's sign-in says so, unfreeze lets them back in", { skip: !env.UWALLET_BOOTSTRAP_ADMIN && "no UWALLET_BOOTSTRAP_ADMIN in the suite env" }, async (t) => {
@@ -706,6 +703,49 @@ test("forgot password: a code from the dev mailbox sets a new password", async (
     await page.fill('input[name="password"]', newPassword);
     await page.locator('form[data-testid="signin-form"] button[type="submit"]').click();
     await waitForHash(page, "#/home");
+  } finally {
+    await context.close();
+  }
+});
+
+// The browser keeps the secret auth gave it when it became known (Session.deviceToken) and sends
+// it at the next sign-in: signing in again is not challenged. Someone with the device id alone
+// (copied from this browser, or guessed) is a new device: asked for a code sent to the contact.
+test("known device: the browser keeps its device secret; the device id alone is challenged", async () => {
+  const { context, page } = await newPage("en");
+  try {
+    const email = uniqueEmail("web-device");
+    await signUpAndSignIn(page, { email, name: "Device Owner" });
+    const stored = () => page.evaluate(() => {
+      const id = localStorage.getItem("uwallet.device");
+      return { id, token: localStorage.getItem(`uwallet.device_token.${id}`) };
+    });
+    const first = await stored();
+    assert.match(first.token ?? "", /^[A-Za-z0-9_-]{43}$/, "the first sign-in stored a device secret");
+
+    const signInAgain = async () => {
+      await page.click('[data-testid="signout"]');
+      await waitForHash(page, "#/signin");
+      await page.fill('input[name="identifier"]', email);
+      await page.fill('input[name="password"]', PASSWORD);
+      await page.locator('form[data-testid="signin-form"] button[type="submit"]').click();
+      await page.waitForFunction(() => location.hash.startsWith("#/home") || !!document.querySelector('form[data-testid="second-factor"]'),
+        null, { timeout: TIMEOUT });
+      return (await page.locator('form[data-testid="second-factor"]').count()) > 0;
+    };
+    assert.equal(await signInAgain(), false, "the same browser signs in again without a code");
+    assert.deepEqual(await stored(), first, "a known device keeps its secret");
+
+    // The same device id without its secret.
+    await page.evaluate((key) => localStorage.removeItem(key), `uwallet.device_token.${first.id}`);
+    assert.equal(await signInAgain(), true, "the device id alone is asked for a code");
+    assert.match(await page.locator('form[data-testid="second-factor"]').innerText(), /e\*+@|\*{3}/);
+    await finishSignIn(page, "#/home");
+    const after = await stored();
+    assert.equal(after.id, first.id);
+    assert.match(after.token ?? "", /^[A-Za-z0-9_-]{43}$/);
+    assert.notEqual(after.token, first.token, "the device that passed the check got a new secret");
+    assert.equal(await signInAgain(), false, "and is known again");
   } finally {
     await context.close();
   }

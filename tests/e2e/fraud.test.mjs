@@ -24,7 +24,7 @@ import { PaymentsService, PaymentStatus } from "./gen/uwallet/payments/v1/paymen
 import { SupportAgentService } from "./gen/uwallet/support/v1/support_pb.js";
 import {
   suiteEnv, transports, bearer, expectError, latestCode, uniqueEmail, createClient, reasonOf,
-  metadataOf, signInCompletingChallenge, retryRateLimited,
+  metadataOf, signInCompletingChallenge, retryRateLimited, signInFromDevice, keepDeviceToken,
 } from "./lib.mjs";
 
 const env = suiteEnv();
@@ -88,7 +88,7 @@ for (const [name, transport] of Object.entries(t)) {
   test(`${name}: a new device is challenged with a code sent to the verified contact`, async () => {
     const c = clients(transport);
     const { email, userId } = await registerVerified(c, `dev-${name}`);
-    const first = await c.auth.login({ identifier: email, password: PASSWORD, device: { deviceId: `phone-${name}`, name: "phone" } });
+    const first = await signInFromDevice(c.auth, { identifier: email, password: PASSWORD, device: { deviceId: `phone-${name}`, name: "phone" } });
     assert.equal(first.result.case, "session", "the first device is not challenged");
 
     const device = { deviceId: `laptop-${name}`, name: "laptop" };
@@ -107,10 +107,15 @@ for (const [name, transport] of Object.entries(t)) {
 
     const { session } = await c.auth.completeSecondFactor({ challengeId: login.result.value.challengeId, factor: { case: "contactCode", value: code } });
     assert.equal(session.userId, userId);
+    assert.match(session.deviceToken, /^[A-Za-z0-9_-]{43}$/, "the laptop is given its device secret");
+    keepDeviceToken(email, device, session);
     await expectError(c.auth.completeSecondFactor({ challengeId: login.result.value.challengeId, factor: { case: "contactCode", value: code } }),
       Code.FailedPrecondition, "CHALLENGE_EXPIRED");
-    const again = await c.auth.login({ identifier: email, password: PASSWORD, device });
+    const again = await signInFromDevice(c.auth, { identifier: email, password: PASSWORD, device });
     assert.equal(again.result.case, "session", "the device is known after the challenge");
+    // Its id without the secret is someone else's device.
+    const impostor = await c.auth.login({ identifier: email, password: PASSWORD, device });
+    assert.equal(impostor.result.case, "challenge", "a device id alone is challenged");
   });
 }
 
@@ -160,7 +165,7 @@ test("stolen account: challenged on a new device, one switch freezes everything,
   // --- A customer with money, a PIN and two cards; a payee.
   const user = await registerVerified(g, "victim");
   const payee = await registerVerified(g, "payee");
-  const first = await g.auth.login({ identifier: user.email, password: PASSWORD, device: phone });
+  const first = await signInFromDevice(g.auth, { identifier: user.email, password: PASSWORD, device: phone });
   assert.equal(first.result.case, "session");
   let phoneToken = first.result.value.token;
 
@@ -230,7 +235,7 @@ test("stolen account: challenged on a new device, one switch freezes everything,
   for (const [role, tag] of [[Role.AGENT, "agent"], [Role.ANALYST, "analyst"]]) {
     const email = uniqueEmail(`fraud-${tag}`);
     await g.admin.createStaffAccount({ email, displayName: `Fraud ${tag}`, roles: [role], initialPassword: PASSWORD }, bearer(admin.token));
-    const login = await g.auth.login({ identifier: email, password: PASSWORD, device: { deviceId: `node-${tag}`, name: "node" } });
+    const login = await signInFromDevice(g.auth, { identifier: email, password: PASSWORD, device: { deviceId: `node-${tag}`, name: "node" } });
     assert.equal(login.result.case, "session", `${tag}: the first device is not challenged`);
     staff[tag] = login.result.value.token;
   }
@@ -256,7 +261,7 @@ test("stolen account: challenged on a new device, one switch freezes everything,
     10000, "the ledger wallet is still frozen after UnfreezeUser");
 
   // --- The customer signs in again (the known phone) and can pay; the hold was released.
-  const back = await g.auth.login({ identifier: user.email, password: PASSWORD, device: phone });
+  const back = await signInFromDevice(g.auth, { identifier: user.email, password: PASSWORD, device: phone });
   assert.equal(back.result.case, "session");
   const token = back.result.value.token;
   const after = (await g.ledger.getBalances({ currency: "CNY" }, bearer(token))).balances[0];

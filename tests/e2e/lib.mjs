@@ -76,8 +76,25 @@ export function metadataOf(error) {
 // sign-in code from the dev mailbox. Other tests may sign the same account in at the same time
 // (the bootstrap admin), so the newest few sign-in codes are tried (5 tries per challenge).
 // Returns { token, session, challenged }.
+// Devices keep the secret auth gives them when they become known (Session.deviceToken) and send
+// it with their id at the next sign-in, as the apps do; the id alone does not make a device known.
+// Kept here for this process, by identifier and device id.
+const deviceTokens = new Map();
+const deviceKey = (identifier, device) => `${identifier}\n${device?.deviceId ?? ""}`;
+
+export function keepDeviceToken(identifier, device, session) {
+  if (session?.deviceToken) deviceTokens.set(deviceKey(identifier, device), session.deviceToken);
+}
+
+// AuthService.Login from `device`, presenting the secret it keeps (if any) and keeping a new one.
+export async function signInFromDevice(auth, { identifier, password, device }) {
+  const login = await auth.login({ identifier, password, device, deviceToken: deviceTokens.get(deviceKey(identifier, device)) ?? "" });
+  if (login.result.case === "session") keepDeviceToken(identifier, device, login.result.value);
+  return login;
+}
+
 export async function signInCompletingChallenge(auth, mailbox, { identifier, password, device }) {
-  const login = await auth.login({ identifier, password, device });
+  const login = await signInFromDevice(auth, { identifier, password, device });
   if (login.result.case === "session") {
     return { token: login.result.value.token, session: login.result.value, challenged: false };
   }
@@ -91,6 +108,7 @@ export async function signInCompletingChallenge(auth, mailbox, { identifier, pas
       tried.add(code);
       try {
         const { session } = await auth.completeSecondFactor({ challengeId, factor: { case: "contactCode", value: code } });
+        keepDeviceToken(identifier, device, session);
         return { token: session.token, session, challenged: true };
       } catch (e) {
         if (reasonOf(e) !== "CODE_INVALID") throw e;

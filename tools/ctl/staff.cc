@@ -3,12 +3,19 @@
 
 #include "tools/ctl/staff.h"
 
+#include <fcntl.h>
 #include <google/protobuf/util/json_util.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "absl/strings/str_split.h"
 #include "uwallet/auth/v1/auth.grpc.pb.h"
@@ -39,6 +46,62 @@ void PrintJson(const google::protobuf::Message& message) {
   std::printf("%s", json.c_str());
 }
 
+// The device secret auth gives this device when it becomes known to a staff account
+// (Session.device_token), kept so that the next command from the same device is not challenged
+// again: one file per account and device id, in UWCTL_DEVICE_DIR (else $XDG_CONFIG_HOME/uwctl,
+// else ~/.config/uwctl), the directory 0700 and the file 0600. Empty path: nowhere to keep it.
+std::string DeviceSecretPath(const std::string& email, const std::string& device_id) {
+  std::string dir = EnvOr("UWCTL_DEVICE_DIR", "");
+  if (dir.empty()) {
+    const std::string home = EnvOr("HOME", "");
+    const std::string config = EnvOr("XDG_CONFIG_HOME", home.empty() ? "" : home + "/.config");
+    if (config.empty()) return "";
+    dir = config + "/uwctl";
+  }
+  auto safe = [](std::string text) {
+    for (char& c : text) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '@' && c != '-' &&
+          c != '_') {
+        c = '_';
+      }
+    }
+    return text;
+  };
+  return dir + "/device-" + safe(email) + "--" + safe(device_id);
+}
+
+std::string ReadDeviceSecret(const std::string& path) {
+  if (path.empty()) return "";
+  std::ifstream in(path);
+  std::string secret;
+  std::getline(in, secret);
+  return secret;
+}
+
+void KeepDeviceSecret(const std::string& path, const std::string& secret) {
+  if (secret.empty()) return;  // the device proved itself with the one it keeps
+  auto warn = [&](const std::string& why) {
+    std::fprintf(stderr,
+                 "warning: could not keep this device's secret in %s (%s): the next sign-in from "
+                 "it will be challenged again\n",
+                 path.empty() ? "(no UWCTL_DEVICE_DIR or HOME)" : path.c_str(), why.c_str());
+  };
+  if (path.empty()) return warn("nowhere to keep it");
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) return warn(error.message());
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, error);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return warn(std::strerror(errno));
+  (void)::fchmod(fd, 0600);
+  const std::string line = secret + "\n";
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::close(fd);
+  if (!written) warn("short write");
+}
+
 int Refused(const char* what, const grpc::Status& status) {
   std::fprintf(stderr, "%s: %s (%d)\n", what, status.error_message().c_str(),
                static_cast<int>(status.error_code()));
@@ -66,17 +129,20 @@ class StaffSession {
                    "password in UWCTL_PASSWORD (never on the command line)\n");
       return kBadUsage;
     }
+    char host[256] = {0};
+    gethostname(host, sizeof(host) - 1);
+    const std::string device_id = args.Get("device-id", std::string("uwctl-") + host);
+    secret_path_ = DeviceSecretPath(email, device_id);
     if (args.Has("challenge")) return Complete(args);
 
     authpb::LoginRequest request;
     request.set_identifier(email);
     request.set_password(password);
     commonpb::Device* device = request.mutable_device();
-    char host[256] = {0};
-    gethostname(host, sizeof(host) - 1);
-    device->set_device_id(args.Get("device-id", std::string("uwctl-") + host));
+    device->set_device_id(device_id);
     device->set_name("uwctl on " + std::string(host));
     device->set_platform(commonpb::PLATFORM_DESKTOP);
+    request.set_device_token(ReadDeviceSecret(secret_path_));
     authpb::LoginResponse response;
     grpc::ClientContext context;
     SetDeadline(&context);
@@ -93,6 +159,7 @@ class StaffSession {
       return kFailed;
     }
     token_ = response.session().token();
+    KeepDeviceSecret(secret_path_, response.session().device_token());
     return kOk;
   }
 
@@ -135,12 +202,14 @@ class StaffSession {
     grpc::Status status = auth_->CompleteSecondFactor(&context, request, &response);
     if (!status.ok()) return Refused("second factor refused", status);
     token_ = response.session().token();
+    KeepDeviceSecret(secret_path_, response.session().device_token());
     return kOk;
   }
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<authpb::AuthService::Stub> auth_;
   std::string token_;
+  std::string secret_path_;  // where this account's secret for this device is kept
 };
 
 const std::vector<std::string> kSessionFlags = {

@@ -11,7 +11,9 @@
 //       staff commands sign in to the gateway (--gateway, default $UWCTL_GATEWAY or
 //       127.0.0.1:50050) as --as=EMAIL (or $UWCTL_EMAIL) with the password in $UWCTL_PASSWORD, then
 //       sign out; a second-factor challenge is completed by running again with --challenge=ID and
-//       --code / --totp / --recovery. New staff passwords come from $UWCTL_NEW_PASSWORD.
+//       --code / --totp / --recovery. New staff passwords come from $UWCTL_NEW_PASSWORD. The
+//       device (--device-id, default uwctl-HOST) keeps the secret auth gives it in
+//       $UWCTL_DEVICE_DIR (default ~/.config/uwctl), so its next sign-in is not challenged.
 //   uwctl outbox replay --service=SVC --since=TIME [--until=TIME] [--type=PREFIX] [--dry-run]
 //       [--pg-dsn=DSN | $UWALLET_PG_DSN]: the service's relay publishes those events again
 //       (consumers deduplicate by event id)
@@ -37,7 +39,8 @@ constexpr char kUsage[] =
     "       uwctl trial-balance\n"
     "       uwctl outbox replay --service=SVC --since=RFC3339 [--until=..] [--type=PREFIX] "
     "[--dry-run]\n"
-    "staff commands: --gateway=ADDR --as=EMAIL, password in UWCTL_PASSWORD\n"
+    "staff commands: --gateway=ADDR --as=EMAIL [--device-id=ID], password in UWCTL_PASSWORD;\n"
+    "  the device's secret is kept in UWCTL_DEVICE_DIR (default ~/.config/uwctl)\n"
     "TLS flags: --tls-ca=FILE [--tls-cert=FILE --tls-key=FILE] [--tls-server-name=NAME]\n";
 
 }  // namespace

@@ -80,6 +80,8 @@ inline constexpr size_t kReasonCharactersMax = 500;
 inline constexpr size_t kNoteCharactersMax = 500;
 inline constexpr size_t kDeviceFieldBytesMax = 128;
 inline constexpr size_t kTokenBytesMax = 256;
+// LoginRequest.device_token (issued ones are 43 characters).
+inline constexpr size_t kDeviceTokenBytesMax = 128;
 inline constexpr size_t kPasswordInputBytesMax = 1024;
 inline constexpr int kRecentEventsMax = 50;
 inline constexpr int kFindUsersPageMax = 100;
@@ -101,6 +103,8 @@ struct IssuedSession {
   std::string token;  // shown once
   SessionRecord session;
   absl::Duration idle_timeout;
+  // The device's new secret, shown once: set when this sign-in made the device known.
+  std::string device_token;
 };
 
 enum class SecondFactorKind { kTotp, kRecoveryCode, kContactCode };
@@ -212,9 +216,12 @@ class AuthCore {
                                                         absl::string_view locale = "");
   [[nodiscard]] absl::Status VerifyContact(absl::string_view destination, absl::string_view code,
                                            const Caller& caller);
+  // `device_token`: the secret the device was given when it became known (empty: none). A
+  // session issued to a device that did not prove itself that way carries a new one.
   [[nodiscard]] absl::StatusOr<LoginResult> Login(absl::string_view identifier,
                                                   absl::string_view password, const Device& device,
-                                                  const Caller& caller);
+                                                  const Caller& caller,
+                                                  absl::string_view device_token = "");
   [[nodiscard]] absl::StatusOr<IssuedSession> CompleteSecondFactor(absl::string_view challenge_id,
                                                                    SecondFactorKind kind,
                                                                    absl::string_view code,

@@ -34,11 +34,9 @@ std::string ChallengeKey(absl::string_view challenge_id) {
 // The value stored under a challenge key: who, from which device, and for a contact-code
 // challenge the keyed hash of the code that was sent.
 nlohmann::json ChallengeValue(absl::string_view user_id, const Device& device) {
-  return {{"uid", std::string(user_id)},
-          {"dev_id", device.device_id},
-          {"dev_name", device.name},
-          {"dev_platform", device.platform},
-          {"dev_app", device.app_version}};
+  return {{"uid", std::string(user_id)},   {"dev_id", device.device_id},
+          {"dev_name", device.name},       {"dev_platform", device.platform},
+          {"dev_app", device.app_version}, {"dev_secret", device.secret_hash}};
 }
 
 std::string DumpJson(const nlohmann::json& value) {
@@ -152,6 +150,11 @@ absl::Status AuthCore::RecordFailedPassword(const User& user, const Device& devi
 
 absl::StatusOr<IssuedSession> AuthCore::CompleteLogin(const User& candidate, const Device& device,
                                                       const Caller& caller) {
+  // Made before the transaction (its body may run again); used only if the device is not known.
+  std::string device_token;
+  if (!device.device_id.empty()) {
+    UW_ASSIGN_OR_RETURN(device_token, crypto::RandomToken(crypto::kSessionTokenBytes));
+  }
   bool new_device = false;
   bool signed_in_before = false;
   User user;
@@ -159,7 +162,7 @@ absl::StatusOr<IssuedSession> AuthCore::CompleteLogin(const User& candidate, con
     // Re-read under the row locks: a lock or freeze that landed while the password was being
     // checked wins.
     UW_ASSIGN_OR_RETURN(std::optional<SignInLock> current,
-                        tx.LockForSignIn(candidate.user_id, device.device_id));
+                        tx.LockForSignIn(candidate.user_id, device));
     if (!current) return InvalidCredentials();
     const absl::Time now = deps_.clock->Now();
     if (current->lock.IsLocked(now)) return InvalidCredentials();
@@ -176,6 +179,9 @@ absl::StatusOr<IssuedSession> AuthCore::CompleteLogin(const User& candidate, con
     if (!device.device_id.empty()) {
       record.device = device;
       new_device = !current->device_known;
+      // A device that did not prove itself with its secret (new, or an id alone) gets one now;
+      // a device id claimed without it counts as a new device, whoever knew the id.
+      if (new_device) record.new_device_secret_hash = crypto::Sha256Hex(device_token);
     }
     SecurityEvent succeeded =
         NewEvent(current->user.user_id, SecurityEventKind::kLoginSucceeded, caller, "");
@@ -199,7 +205,9 @@ absl::StatusOr<IssuedSession> AuthCore::CompleteLogin(const User& candidate, con
                 absl::StrCat("你的账户刚刚在 ", DeviceLabel(device),
                              " 上登录。如果不是你本人操作，请重设密码并联系客服。")});
   }
-  return IssueSession(user, device, caller);
+  UW_ASSIGN_OR_RETURN(IssuedSession session, IssueSession(user, device, caller));
+  if (new_device) session.device_token = std::move(device_token);
+  return session;
 }
 
 bool AuthCore::NewDeviceIsRisky(const SignInCandidate& candidate, const Device& device) const {
@@ -259,13 +267,17 @@ std::string AuthCore::ContactCodeHash(absl::string_view challenge_id,
 }
 
 absl::StatusOr<LoginResult> AuthCore::Login(absl::string_view identifier,
-                                            absl::string_view password, const Device& device,
-                                            const Caller& caller) {
+                                            absl::string_view password,
+                                            const Device& presented_device, const Caller& caller,
+                                            absl::string_view device_token) {
   if (identifier.empty()) return InvalidField("identifier", "required");
   if (identifier.size() > kContactInputBytesMax) return InvalidField("identifier", "too long");
   if (password.empty()) return InvalidField("password", "required");
   if (password.size() > kPasswordInputBytesMax) return InvalidField("password", "too long");
-  UW_RETURN_IF_ERROR(CheckDevice(device));
+  UW_RETURN_IF_ERROR(CheckDevice(presented_device));
+  if (device_token.size() > kDeviceTokenBytesMax) return InvalidField("device_token", "too long");
+  Device device = presented_device;
+  device.secret_hash = device_token.empty() ? "" : crypto::Sha256Hex(device_token);
   UW_RETURN_IF_ERROR(
       CheckIpBudget("login", caller, limits_.logins_per_ip_per_minute, absl::Minutes(1)));
 
@@ -276,7 +288,7 @@ absl::StatusOr<LoginResult> AuthCore::Login(absl::string_view identifier,
   }
   // One round trip before the hash: the user, the hash, the lockout, TOTP and the device.
   UW_ASSIGN_OR_RETURN(std::optional<SignInCandidate> candidate,
-                      deps_.store->FindSignInCandidate(*contact, device.device_id));
+                      deps_.store->FindSignInCandidate(*contact, device));
   std::optional<std::string> hash;
   if (candidate) hash = candidate->password_hash;
   // The hash is always computed: unknown users, locked accounts and wrong passwords all cost the
@@ -338,7 +350,8 @@ absl::StatusOr<IssuedSession> AuthCore::CompleteSecondFactor(absl::string_view c
   Device device{.device_id = parsed.value("dev_id", ""),
                 .name = parsed.value("dev_name", ""),
                 .platform = parsed.value("dev_platform", 0),
-                .app_version = parsed.value("dev_app", "")};
+                .app_version = parsed.value("dev_app", ""),
+                .secret_hash = parsed.value("dev_secret", "")};
   const bool contact_challenge = parsed.value("method", "") == kMethodContactCode;
   if (contact_challenge != (kind == SecondFactorKind::kContactCode)) {
     return InvalidField(kind == SecondFactorKind::kContactCode ? "contact_code" : "factor",

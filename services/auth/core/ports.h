@@ -28,16 +28,17 @@ struct SignInCandidate {
   std::string password_hash;
   LockState lock;
   bool totp_enabled = false;
-  bool has_devices = false;   // the user has signed in from some device before
-  bool device_known = false;  // the device id asked about is among the kKnownDevicesMax most recent
+  bool has_devices = false;  // the user has signed in from some device before
+  // The device asked about is among the kKnownDevicesMax most recent and presented its secret.
+  bool device_known = false;
 };
 
 // A successful sign-in's view of the user under its row locks (users and lockouts).
 struct SignInLock {
   User user;
   LockState lock;
-  bool device_known =
-      false;  // the device id asked about has signed in before; read after the locks
+  // The device asked about has signed in before and presented its secret; read after the locks.
+  bool device_known = false;
 };
 
 // Every write of a successful sign-in.
@@ -46,6 +47,8 @@ struct SignInRecord {
   absl::Time now = absl::InfinitePast();  // the new last_login_at and the device's last_seen_at
   bool clear_lockout = false;
   std::optional<Device> device;  // recorded (first or last seen) when set
+  // Set with `device`: the hash of the new secret the device is given (replaces the stored one).
+  std::string new_device_secret_hash;
   std::string ip;
   std::vector<SecurityEvent> events;  // each with its outbox event, as AppendSecurityEvent
 };
@@ -91,10 +94,10 @@ class AuthTx {
       absl::string_view user_id) = 0;
 
   // A successful sign-in: locks the user's row and lockout row (as UserById and Lockout with
-  // for_update), then tells whether `device_id` (may be empty) has signed in before. Empty when
-  // there is no such user.
+  // for_update), then tells whether `device` (its id may be empty) has signed in before with the
+  // secret it presents (Device::secret_hash). Empty when there is no such user.
   [[nodiscard]] virtual absl::StatusOr<std::optional<SignInLock>> LockForSignIn(
-      absl::string_view user_id, absl::string_view device_id) = 0;
+      absl::string_view user_id, const Device& device) = 0;
   // Writes a sign-in: last_login_at, the lockout cleared (when asked), the device, the events.
   // The last call of its transaction: the PostgreSQL store commits in the same round trip.
   [[nodiscard]] virtual absl::Status RecordSignIn(const SignInRecord& record) = 0;
@@ -134,10 +137,10 @@ class AuthStore {
   // it must only touch the transaction. UNAVAILABLE when the database cannot be reached.
   [[nodiscard]] virtual absl::Status Transact(const std::function<absl::Status(AuthTx&)>& body) = 0;
   // The user who owns `contact`, with the password hash, lockout, TOTP state and whether
-  // `device_id` (may be empty) is known, as one consistent read (no transaction needed). Empty
-  // when nobody owns the contact.
+  // `device` is known (its id among the recent ones, with the secret it presents), as one
+  // consistent read (no transaction needed). Empty when nobody owns the contact.
   [[nodiscard]] virtual absl::StatusOr<std::optional<SignInCandidate>> FindSignInCandidate(
-      const Contact& contact, absl::string_view device_id) = 0;
+      const Contact& contact, const Device& device) = 0;
 };
 
 // Verification codes, one live code per key (purpose + destination).

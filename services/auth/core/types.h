@@ -52,6 +52,9 @@ struct Device {
   std::string name;
   int platform = 0;  // uwallet.common.v1.Platform
   std::string app_version;
+  // SHA-256 (hex) of the device secret the sign-in presented (LoginRequest.device_token); empty
+  // when none. Only the sign-in uses it: it is not stored with sessions or security events.
+  std::string secret_hash;
 };
 
 struct User {

@@ -94,6 +94,7 @@ void SessionToProto(const IssuedSession& issued, pb::Session* out) {
   out->set_user_id(issued.session.user_id);
   SetTime(issued.session.expires_at, out->mutable_expires_at());
   out->set_idle_timeout_s(absl::ToInt64Seconds(issued.idle_timeout));
+  out->set_device_token(issued.device_token);
 }
 
 void SessionInfoToProto(const SessionRecord& session, absl::string_view current_session_id,

@@ -123,7 +123,8 @@ grpc::Status AuthServiceImpl::Login(grpc::ServerContext* context, const pb::Logi
     Device device = DeviceFromProto(request->device());
     if (device.device_id.empty()) device.device_id = caller.device_id;
     UW_ASSIGN_OR_RETURN(LoginResult result,
-                        core_.Login(request->identifier(), request->password(), device, caller));
+                        core_.Login(request->identifier(), request->password(), device, caller,
+                                    request->device_token()));
     if (result.session) {
       SessionToProto(*result.session, response->mutable_session());
     } else if (result.challenge) {

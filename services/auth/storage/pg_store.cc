@@ -136,17 +136,20 @@ pg::Connection::Query SetLockoutQuery(absl::string_view user_id, const LockState
             TimeParam(state.last_failed_at))};
 }
 
+// `new_secret_hash` empty: the device keeps the secret it has (or none).
 pg::Connection::Query TouchDeviceQuery(absl::string_view user_id, const Device& device,
-                                       absl::string_view ip, absl::Time now) {
+                                       absl::string_view ip, absl::Time now,
+                                       absl::string_view new_secret_hash = "") {
   return {
       "INSERT INTO devices (user_id, device_id, name, platform, app_version,"
-      " first_seen_at, last_seen_at, last_ip)"
-      " VALUES ($1::uuid, $2, $3, $4, $5, $6, $6, $7)"
+      " first_seen_at, last_seen_at, last_ip, secret_hash)"
+      " VALUES ($1::uuid, $2, $3, $4, $5, $6, $6, $7, NULLIF($8, ''))"
       " ON CONFLICT (user_id, device_id) DO UPDATE SET name = $3, platform = $4,"
-      " app_version = $5, last_seen_at = $6, last_ip = $7"
+      " app_version = $5, last_seen_at = $6, last_ip = $7,"
+      " secret_hash = coalesce(NULLIF($8, ''), devices.secret_hash)"
       " RETURNING (xmax = 0)",
       pg::P(user_id, device.device_id, device.name, device.platform, device.app_version,
-            TimeParam(now), ip)};
+            TimeParam(now), ip, new_secret_hash)};
 }
 
 pg::Connection::Query SecurityEventQuery(const SecurityEvent& event) {
@@ -344,24 +347,25 @@ class PgAuthTx final : public AuthTx {
   }
 
   absl::StatusOr<std::optional<SignInLock>> LockForSignIn(absl::string_view user_id,
-                                                          absl::string_view device_id) override {
+                                                          const Device& device) override {
     // One round trip. The statements run in order, each with its own snapshot (READ COMMITTED):
     // the device is looked up after the user's row lock is held, so it sees every device a
     // concurrent sign-in of this user recorded.
     std::vector<pg::Connection::Query> queries = {{UserByIdSql(true), pg::P(user_id)},
                                                   {LockoutSql(true), pg::P(user_id)}};
-    if (!device_id.empty()) {
+    const bool ask = !device.device_id.empty() && !device.secret_hash.empty();
+    if (ask) {
       queries.push_back(
           {"SELECT EXISTS (SELECT 1 FROM devices"
-           " WHERE user_id = $1::uuid AND device_id = $2)",
-           pg::P(user_id, device_id)});
+           " WHERE user_id = $1::uuid AND device_id = $2 AND secret_hash = $3)",
+           pg::P(user_id, device.device_id, device.secret_hash)});
     }
     UW_ASSIGN_OR_RETURN(std::vector<pg::Result> results, conn_.ExecPipeline(queries));
     if (results[0].Rows() == 0) return std::optional<SignInLock>();
     SignInLock lock;
     lock.user = UserAt(results[0], 0);
     if (results[1].Rows() == 1) lock.lock = LockStateAt(results[1], 0, 0);
-    lock.device_known = !device_id.empty() && results[2].Bool(0, 0);
+    lock.device_known = ask && results[2].Bool(0, 0);
     return std::optional<SignInLock>(std::move(lock));
   }
 
@@ -372,7 +376,8 @@ class PgAuthTx final : public AuthTx {
     queries.push_back({"UPDATE users SET last_login_at = $2 WHERE user_id = $1::uuid",
                        pg::P(record.user_id, TimeParam(record.now))});
     if (record.device) {
-      queries.push_back(TouchDeviceQuery(record.user_id, *record.device, record.ip, record.now));
+      queries.push_back(TouchDeviceQuery(record.user_id, *record.device, record.ip, record.now,
+                                         record.new_device_secret_hash));
     }
     std::vector<events::Outbox::NewEvent> outbox_events;
     for (const SecurityEvent& event : record.events) {
@@ -572,20 +577,22 @@ absl::Status PgAuthStore::Transact(const std::function<absl::Status(AuthTx&)>& b
 }
 
 absl::StatusOr<std::optional<SignInCandidate>> PgAuthStore::FindSignInCandidate(
-    const Contact& contact, absl::string_view device_id) {
+    const Contact& contact, const Device& device) {
   // One statement is one snapshot: no transaction (and no BEGIN/COMMIT round trips) needed.
   static const std::string kSelect = absl::StrCat(
       "SELECT ", kUserColumns,
       ", (SELECT password_hash FROM credentials c WHERE c.user_id = users.user_id), l.*,"
       " coalesce((SELECT enabled FROM totp_secrets t WHERE t.user_id = users.user_id), false),"
       " EXISTS (SELECT 1 FROM devices d WHERE d.user_id = users.user_id),"
-      " $2 <> '' AND $2 IN (SELECT device_id FROM devices d WHERE d.user_id = users.user_id"
-      " ORDER BY last_seen_at DESC LIMIT $3)"
+      " $2 <> '' AND $4 <> '' AND EXISTS (SELECT 1 FROM (SELECT device_id, secret_hash"
+      " FROM devices d WHERE d.user_id = users.user_id ORDER BY last_seen_at DESC LIMIT $3) k"
+      " WHERE k.device_id = $2 AND k.secret_hash = $4)"
       " FROM users LEFT JOIN LATERAL (SELECT " UW_LOCKOUT_COLUMNS
       " FROM lockouts WHERE lockouts.user_id = users.user_id) l ON true WHERE ");
   const char* column = contact.kind == ContactKind::kPhone ? "phone" : "email";
   UW_ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(absl::StrCat(kSelect, column, " = $1"),
-                                               pg::P(contact.value, device_id, kKnownDevicesMax)));
+                                               pg::P(contact.value, device.device_id,
+                                                     kKnownDevicesMax, device.secret_hash)));
   if (r.Rows() == 0) return std::optional<SignInCandidate>();
   constexpr int kHash = 16;  // after the 16 user columns
   if (r.IsNull(0, kHash)) return absl::InternalError("user without credentials");

@@ -17,7 +17,7 @@ class PgAuthStore final : public AuthStore {
 
   [[nodiscard]] absl::Status Transact(const std::function<absl::Status(AuthTx&)>& body) override;
   [[nodiscard]] absl::StatusOr<std::optional<SignInCandidate>> FindSignInCandidate(
-      const Contact& contact, absl::string_view device_id) override;
+      const Contact& contact, const Device& device) override;
 
  private:
   pg::Pool& pool_;

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -177,6 +178,15 @@ class Suite {
     return auth->Register(As(Anonymous()).get(), request, response);
   }
 
+  // Each device keeps the secret it is given (Session.device_token) and presents it, as an app
+  // does: these are where they keep it, by (identifier, device id).
+  void Remember(const std::string& identifier, const std::string& device_id,
+                const pb::Session& session) const {
+    if (!session.device_token().empty()) {
+      device_tokens[{identifier, device_id}] = session.device_token();
+    }
+  }
+
   grpc::Status Login(const std::string& identifier, const std::string& password,
                      pb::LoginResponse* response) const {
     pb::LoginRequest request;
@@ -185,18 +195,30 @@ class Suite {
     request.mutable_device()->set_device_id("e2e-device");
     request.mutable_device()->set_name("E2E phone");
     request.mutable_device()->set_platform(common_pb::PLATFORM_ANDROID);
-    return auth->Login(As(Anonymous()).get(), request, response);
+    request.set_device_token(device_tokens[{identifier, "e2e-device"}]);
+    grpc::Status status = auth->Login(As(Anonymous()).get(), request, response);
+    if (status.ok() && response->has_session()) {
+      Remember(identifier, "e2e-device", response->session());
+    }
+    return status;
   }
 
+  // From `device_id` with the secret it keeps, or `device_token` when given.
   grpc::Status LoginFrom(const std::string& identifier, const std::string& device_id,
-                         pb::LoginResponse* response) const {
+                         pb::LoginResponse* response,
+                         std::optional<std::string> device_token = std::nullopt) const {
     pb::LoginRequest request;
     request.set_identifier(identifier);
     request.set_password(kPassword);
     request.mutable_device()->set_device_id(device_id);
     request.mutable_device()->set_name("E2E tablet");
-    return auth->Login(As(Anonymous()).get(), request, response);
+    request.set_device_token(device_token ? *device_token : device_tokens[{identifier, device_id}]);
+    grpc::Status status = auth->Login(As(Anonymous()).get(), request, response);
+    if (status.ok() && response->has_session())
+      Remember(identifier, device_id, response->session());
+    return status;
   }
+  mutable std::map<std::pair<std::string, std::string>, std::string> device_tokens;
 
   // SendCode, waiting out the 1-a-minute limit per destination if a code went there just now.
   grpc::Status SendCode(const std::string& destination, pb::CodePurpose purpose) const {
@@ -613,12 +635,28 @@ TEST_CASE("new device: a contact code from the mailbox completes the sign-in; tr
   REQUIRE(right.ok());
   CHECK(completed.session().user_id() == user_id);
   CHECK_FALSE(completed.session().token().empty());
-  // Completed once; the tablet is now known and signs in directly.
+  // The tablet is given its secret, and keeps it.
+  const std::string tablet_token = completed.session().device_token();
+  CHECK(tablet_token.size() == 43);
+  CHECK(tablet_token != completed.session().token());
+  suite.Remember(email, "e2e-tablet", completed.session());
+  // Completed once; the tablet is now known and signs in directly, with no new secret.
   CHECK(ReasonOf(suite.auth->CompleteSecondFactor(suite.As(suite.Anonymous()).get(), complete,
                                                   &completed)) == "CHALLENGE_EXPIRED");
   pb::LoginResponse known;
   REQUIRE(suite.LoginFrom(email, "e2e-tablet", &known).ok());
-  CHECK(known.has_session());
+  REQUIRE(known.has_session());
+  CHECK(known.session().device_token().empty());
+  // Someone who knows the tablet's id but not its secret is challenged, not signed in.
+  for (const std::string& claimed : {std::string(), std::string("not-the-secret")}) {
+    pb::LoginResponse impostor;
+    REQUIRE(suite.LoginFrom(email, "e2e-tablet", &impostor, claimed).ok());
+    CHECK(impostor.has_challenge());
+    CHECK_FALSE(impostor.has_session());
+  }
+  pb::LoginResponse too_long;
+  CHECK(ReasonOf(suite.LoginFrom(email, "e2e-tablet", &too_long, std::string(129, 's'))) ==
+        "INVALID_FIELD");
 }
 
 TEST_CASE("rate limits carry retry_after_s in ErrorInfo.metadata") {

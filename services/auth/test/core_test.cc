@@ -75,13 +75,17 @@ struct Harness {
     return registered->user_id;
   }
 
+  // From Li's phone, which keeps its device secret as the app would.
   IssuedSession SignIn(const std::string& email, const std::string& password = kPassword) {
+    std::string& device_token = device_tokens[email];
     auto result = core.Login(email, password, Device{.device_id = "phone-1", .name = "Li's phone"},
-                             Anonymous());
+                             Anonymous(), device_token);
     UW_CHECK_OK(result.status());
     UW_CHECK(result->session.has_value());
+    if (!result->session->device_token.empty()) device_token = result->session->device_token;
     return *result->session;
   }
+  std::map<std::string, std::string> device_tokens;  // email → phone-1's secret
 
   FakeClock clock;
   UuidV7Generator ids;
@@ -532,10 +536,45 @@ TEST_CASE("TOTP: enrol, challenge at sign-in, each code accepted once, recovery 
   CHECK(ReasonOf(h.core.DisableTotp(Harness::Of(*completed), "000000")) == "CODE_INVALID");
   REQUIRE(h.core.DisableTotp(Harness::Of(*completed), (*recovery)[2]).ok());
   CHECK(h.store.CountEvents(user_id, SecurityEventKind::kTotpDisabled) == 1);
-  auto plain =
-      h.core.Login("li@example.com", kPassword, Device{.device_id = "phone-1"}, h.Anonymous());
+  auto plain = h.core.Login("li@example.com", kPassword, Device{.device_id = "phone-1"},
+                            h.Anonymous(), h.device_tokens["li@example.com"]);
   REQUIRE(plain.ok());
   CHECK(plain->session.has_value());
+}
+
+TEST_CASE("TOTP: a known device passing its second factor stays known, with the same secret") {
+  Harness h;
+  const std::string user_id = h.RegisterVerified("li@example.com");
+  IssuedSession session = h.SignIn("li@example.com");
+  const std::string phone_token = h.device_tokens["li@example.com"];
+  REQUIRE_FALSE(phone_token.empty());
+  REQUIRE(h.core.BeginTotpEnrollment(Harness::Of(session)).ok());
+  REQUIRE(h.core.ConfirmTotpEnrollment(Harness::Of(session), TotpNow(h, user_id)).ok());
+  h.clock.Advance(absl::Seconds(30));
+  auto login = h.core.Login("li@example.com", kPassword, Device{.device_id = "phone-1"},
+                            h.Anonymous(), phone_token);
+  REQUIRE(login.ok());
+  REQUIRE(login->challenge.has_value());
+  auto completed = h.core.CompleteSecondFactor(
+      login->challenge->challenge_id, SecondFactorKind::kTotp, TotpNow(h, user_id), h.Anonymous());
+  REQUIRE(completed.ok());
+  CHECK(completed->device_token.empty());  // it proved itself: no new secret
+  CHECK(h.store.CountEvents(user_id, SecurityEventKind::kNewDevice) == 1);
+  CHECK(h.CountNotices("li@example.com", "new_device") == 0);
+  // The id alone is another device: after its TOTP code it is told about, and given a secret.
+  h.clock.Advance(absl::Seconds(30));
+  auto id_alone =
+      h.core.Login("li@example.com", kPassword, Device{.device_id = "phone-1"}, h.Anonymous());
+  REQUIRE(id_alone.ok());
+  REQUIRE(id_alone->challenge.has_value());
+  auto claimed =
+      h.core.CompleteSecondFactor(id_alone->challenge->challenge_id, SecondFactorKind::kTotp,
+                                  TotpNow(h, user_id), h.Anonymous());
+  REQUIRE(claimed.ok());
+  CHECK(claimed->device_token.size() == 43);
+  CHECK(claimed->device_token != phone_token);
+  CHECK(h.store.CountEvents(user_id, SecurityEventKind::kNewDevice) == 2);
+  CHECK(h.CountNotices("li@example.com", "new_device") == 1);
 }
 
 TEST_CASE("step-up: a code gives a short-lived token for one action and rotates the session") {
@@ -729,19 +768,44 @@ TEST_CASE("new device: a contact-code challenge; the right code signs in and the
   REQUIRE(done.ok());
   CHECK(done->session.user_id == user_id);
   CHECK(done->session.device.device_id == "tablet-9");
+  const std::string tablet_token = done->device_token;
+  CHECK(tablet_token.size() == 43);  // the tablet keeps this and presents it from now on
   // Used once.
   CHECK(ReasonOf(h.core
                      .CompleteSecondFactor(challenge, SecondFactorKind::kContactCode, code,
                                            h.Anonymous())
                      .status()) == "CHALLENGE_EXPIRED");
-  // The tablet is now a known device, and the first phone still is: no challenge for either.
-  for (const char* id : {"tablet-9", "phone-1"}) {
-    auto again = h.core.Login("li@example.com", kPassword, Device{.device_id = id}, h.Anonymous());
+  // The tablet is now a known device, and the first phone still is: no challenge for either, and
+  // no new secret.
+  for (const auto& [id, token] : std::vector<std::pair<std::string, std::string>>{
+           {"tablet-9", tablet_token}, {"phone-1", h.device_tokens["li@example.com"]}}) {
+    auto again =
+        h.core.Login("li@example.com", kPassword, Device{.device_id = id}, h.Anonymous(), token);
     REQUIRE(again.ok());
-    CHECK(again->session.has_value());
+    REQUIRE(again->session.has_value());
+    CHECK(again->session->device_token.empty());
   }
   CHECK(h.store.CountEvents(user_id, SecurityEventKind::kNewDevice) == 2);
   CHECK(h.CountNotices("li@example.com", "login_challenge") == 1);
+
+  // Whoever learns a known device's id but not its secret is a new device: challenged.
+  for (const std::string& token : {std::string(), std::string("guessed-secret"), WrongCode(code)}) {
+    auto claimed = h.core.Login("li@example.com", kPassword, Device{.device_id = "tablet-9"},
+                                h.Anonymous(), token);
+    REQUIRE(claimed.ok());
+    CHECK(claimed->challenge.has_value());
+    CHECK_FALSE(claimed->session.has_value());
+  }
+  // Another device's secret does not make it this one.
+  auto swapped = h.core.Login("li@example.com", kPassword, Device{.device_id = "phone-1"},
+                              h.Anonymous(), tablet_token);
+  REQUIRE(swapped.ok());
+  CHECK(swapped->challenge.has_value());
+  // A secret longer than any issued one is refused before anything else.
+  CHECK(ReasonOf(h.core
+                     .Login("li@example.com", kPassword, Device{.device_id = "tablet-9"},
+                            h.Anonymous(), std::string(129, 'x'))
+                     .status()) == "INVALID_FIELD");
 }
 
 TEST_CASE("new device challenge: tries run out, it expires, and who is not challenged") {
@@ -856,11 +920,15 @@ TEST_CASE("sign-in: a new device is recorded once, with its event; a known one i
       h.core.Login("li@example.com", "wrong password 1", Device{}, h.Anonymous()).status().code() ==
       absl::StatusCode::kUnauthenticated);
   REQUIRE(h.store.Snapshot().lockouts[user_id].failed_attempts == 1);
+  std::string device_token;
   for (int i = 0; i < 2; ++i) {
-    auto login =
-        h.core.Login("li@example.com", kPassword, Device{.device_id = "phone"}, h.Anonymous());
+    auto login = h.core.Login("li@example.com", kPassword, Device{.device_id = "phone"},
+                              h.Anonymous(), device_token);
     REQUIRE(login.ok());
     REQUIRE(login->session.has_value());
+    // A secret the first time (the device became known), none the second (it proved itself).
+    CHECK(login->session->device_token.empty() == (i == 1));
+    if (i == 0) device_token = login->session->device_token;
   }
   const FakeAuthStore::State state = h.store.Snapshot();
   CHECK(state.lockouts.at(user_id) == LockState{});

@@ -111,7 +111,10 @@ class FakeTx final : public AuthTx {
     const bool fresh = it == s_.devices.end();
     KnownDevice& known = s_.devices[key];
     if (fresh) known.first_seen_at = now;
+    // device.secret_hash is what the sign-in presented; the stored secret stays as it is.
+    std::string stored_secret = std::move(known.device.secret_hash);
     known.device = device;
+    known.device.secret_hash = std::move(stored_secret);
     known.last_seen_at = now;
     known.last_ip = std::string(ip);
     return fresh;
@@ -126,15 +129,16 @@ class FakeTx final : public AuthTx {
   }
 
   absl::StatusOr<std::optional<SignInLock>> LockForSignIn(absl::string_view user_id,
-                                                          absl::string_view device_id) override {
+                                                          const Device& device) override {
     UW_ASSIGN_OR_RETURN(std::optional<User> user, UserById(user_id, true));
     if (!user) return std::optional<SignInLock>();
     SignInLock lock;
     lock.user = *std::move(user);
     UW_ASSIGN_OR_RETURN(lock.lock, Lockout(user_id, true));
-    lock.device_known =
-        !device_id.empty() &&
-        s_.devices.count(std::make_pair(std::string(user_id), std::string(device_id))) > 0;
+    auto known = s_.devices.find(std::make_pair(std::string(user_id), device.device_id));
+    lock.device_known = !device.device_id.empty() && !device.secret_hash.empty() &&
+                        known != s_.devices.end() &&
+                        known->second.device.secret_hash == device.secret_hash;
     return std::optional<SignInLock>(std::move(lock));
   }
 
@@ -146,6 +150,10 @@ class FakeTx final : public AuthTx {
     if (record.device) {
       UW_RETURN_IF_ERROR(
           TouchDevice(record.user_id, *record.device, record.ip, record.now).status());
+      if (!record.new_device_secret_hash.empty()) {
+        s_.devices[std::make_pair(record.user_id, record.device->device_id)].device.secret_hash =
+            record.new_device_secret_hash;
+      }
     }
     for (const SecurityEvent& event : record.events) UW_RETURN_IF_ERROR(AppendSecurityEvent(event));
     return absl::OkStatus();
@@ -254,7 +262,7 @@ absl::Status FakeAuthStore::Transact(const std::function<absl::Status(AuthTx&)>&
 }
 
 absl::StatusOr<std::optional<SignInCandidate>> FakeAuthStore::FindSignInCandidate(
-    const Contact& contact, absl::string_view device_id) {
+    const Contact& contact, const Device& device) {
   std::optional<SignInCandidate> found;
   UW_RETURN_IF_ERROR(Transact([&](AuthTx& tx) -> absl::Status {
     UW_ASSIGN_OR_RETURN(std::optional<User> user, tx.UserByContact(contact, false));
@@ -273,8 +281,10 @@ absl::StatusOr<std::optional<SignInCandidate>> FakeAuthStore::FindSignInCandidat
     if (static_cast<int>(devices.size()) > kKnownDevicesMax) devices.resize(kKnownDevicesMax);
     candidate.has_devices = !devices.empty();
     candidate.device_known =
-        !device_id.empty() && std::any_of(devices.begin(), devices.end(), [&](const auto& known) {
-          return known.device.device_id == device_id;
+        !device.device_id.empty() && !device.secret_hash.empty() &&
+        std::any_of(devices.begin(), devices.end(), [&](const KnownDevice& known) {
+          return known.device.device_id == device.device_id &&
+                 known.device.secret_hash == device.secret_hash;
         });
     found = std::move(candidate);
     return absl::OkStatus();

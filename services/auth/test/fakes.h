@@ -29,7 +29,7 @@ class FakeAuthStore final : public AuthStore {
 
   [[nodiscard]] absl::Status Transact(const std::function<absl::Status(AuthTx&)>& body) override;
   [[nodiscard]] absl::StatusOr<std::optional<SignInCandidate>> FindSignInCandidate(
-      const Contact& contact, absl::string_view device_id) override;
+      const Contact& contact, const Device& device) override;
 
   // Read access for assertions (copies, under the lock).
   [[nodiscard]] State Snapshot() const;

@@ -12,6 +12,7 @@
 #include "services/auth/storage/redis_stores.h"
 #include "uwallet/common/check.h"
 #include "uwallet/common/status.h"
+#include "uwallet/crypto/hash.h"
 #include "uwallet/events/events.h"
 #include "uwallet/notify/notifier.h"
 #include "uwallet/pg/migrate.h"
@@ -228,40 +229,65 @@ TEST_CASE("parallel right sign-ins from one new device: one device, one new-devi
                    .status()) == "INVALID_CREDENTIALS");
   const std::string where = " WHERE user_id = '" + user_id + "'";
   REQUIRE(s.Count("SELECT failed_attempts FROM lockouts" + where) == 1);
+  // The tablet's first sign-in makes it known (and gives it its secret); then 10 at once from a
+  // phone that never signed in and from the tablet with its secret.
+  auto tablet = s.core.Login("many@example.com", kPassword, Device{.device_id = "tablet-1"},
+                             Servers::Anonymous());
+  REQUIRE(tablet.ok());
+  REQUIRE(tablet->session.has_value());
+  const std::string tablet_token = tablet->session->device_token;
+  REQUIRE(tablet_token.size() == 43);
+  CHECK(s.Count("SELECT failed_attempts FROM lockouts" + where) == 0);
+  REQUIRE(
+      ReasonOf(s.core.Login("many@example.com", "wrong-password!", Device{}, Servers::Anonymous())
+                   .status()) == "INVALID_CREDENTIALS");
   std::atomic<int> signed_in{0};
+  std::atomic<int> tablet_given_new_secret{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 10; ++i) {
-    threads.emplace_back([&] {
-      auto result = s.core.Login("many@example.com", kPassword, Device{.device_id = "phone-1"},
-                                 Servers::Anonymous());
-      if (result.ok() && result->session.has_value()) ++signed_in;
+    threads.emplace_back([&, i] {
+      auto result =
+          i % 2 == 0 ? s.core.Login("many@example.com", kPassword, Device{.device_id = "phone-1"},
+                                    Servers::Anonymous())
+                     : s.core.Login("many@example.com", kPassword, Device{.device_id = "tablet-1"},
+                                    Servers::Anonymous(), tablet_token);
+      if (result.ok() && result->session.has_value()) {
+        ++signed_in;
+        if (i % 2 == 1 && !result->session->device_token.empty()) ++tablet_given_new_secret;
+      }
     });
   }
   for (auto& thread : threads) thread.join();
   CHECK(signed_in == 10);
+  CHECK(tablet_given_new_secret == 0);
   CHECK(s.Count("SELECT failed_attempts FROM lockouts" + where) == 0);
   CHECK(s.Count("SELECT count(*) FROM users" + where + " AND last_login_at IS NOT NULL") == 1);
   CHECK(s.Count("SELECT count(*) FROM devices" + where + " AND device_id = 'phone-1'") == 1);
-  CHECK(s.Count("SELECT count(*) FROM security_events" + where + " AND kind = 'new_device'") == 1);
+  CHECK(s.Count("SELECT count(*) FROM devices" + where + " AND secret_hash IS NOT NULL") == 2);
+  CHECK(s.Count("SELECT count(*) FROM devices" + where + " AND device_id = 'tablet-1'" +
+                " AND secret_hash = '" + crypto::Sha256Hex(tablet_token) + "'") == 1);
+  // The tablet's first sign-in and each of the phone's 5 (none of them came with a secret).
+  CHECK(s.Count("SELECT count(*) FROM security_events" + where + " AND kind = 'new_device'") == 6);
   CHECK(s.Count("SELECT count(*) FROM security_events" + where + " AND kind = 'login_succeeded'") ==
-        10);
+        11);
   const std::string subject = " AND subject_id = '" + user_id + "'";
-  CHECK(s.Count("SELECT count(*) FROM outbox WHERE type = 'auth.new_device'" + subject) == 1);
-  CHECK(s.Count("SELECT count(*) FROM outbox WHERE type = 'auth.login_succeeded'" + subject) == 10);
+  CHECK(s.Count("SELECT count(*) FROM outbox WHERE type = 'auth.new_device'" + subject) == 6);
+  CHECK(s.Count("SELECT count(*) FROM outbox WHERE type = 'auth.login_succeeded'" + subject) == 11);
   CHECK(s.Count("SELECT count(*) FROM outbox o JOIN security_events e"
                 " ON o.payload->>'security_event_id' = e.event_id::text"
                 " WHERE e.user_id = '" +
-                user_id + "' AND e.kind = 'login_succeeded'") == 10);
+                user_id + "' AND e.kind = 'login_succeeded'") == 11);
 }
 
 TEST_CASE("the sign-in read: user, hash, lockout, TOTP and devices in one statement") {
   Servers s;
-  auto nobody = s.store.FindSignInCandidate(Contact{ContactKind::kEmail, "nobody@example.com"}, "");
+  auto nobody =
+      s.store.FindSignInCandidate(Contact{ContactKind::kEmail, "nobody@example.com"}, Device{});
   REQUIRE(nobody.ok());
   CHECK_FALSE(nobody->has_value());
   const std::string user_id = s.Register("read@example.com");
   const Contact contact{ContactKind::kEmail, "read@example.com"};
-  auto fresh = s.store.FindSignInCandidate(contact, "d1");
+  auto fresh = s.store.FindSignInCandidate(contact, Device{.device_id = "d1"});
   REQUIRE(fresh.ok());
   REQUIRE(fresh->has_value());
   CHECK((*fresh)->user.user_id == user_id);
@@ -274,13 +300,16 @@ TEST_CASE("the sign-in read: user, hash, lockout, TOTP and devices in one statem
   REQUIRE(
       ReasonOf(s.core.Login("read@example.com", "wrong-password!", Device{}, Servers::Anonymous())
                    .status()) == "INVALID_CREDENTIALS");
-  REQUIRE(
-      s.core.Login("read@example.com", kPassword, Device{.device_id = "d1"}, Servers::Anonymous())
-          .ok());
+  auto first =
+      s.core.Login("read@example.com", kPassword, Device{.device_id = "d1"}, Servers::Anonymous());
+  REQUIRE(first.ok());
+  REQUIRE(first->session.has_value());
+  const std::string secret_hash = crypto::Sha256Hex(first->session->device_token);
   REQUIRE(
       ReasonOf(s.core.Login("read@example.com", "wrong-password!", Device{}, Servers::Anonymous())
                    .status()) == "INVALID_CREDENTIALS");
-  auto known = s.store.FindSignInCandidate(contact, "d1");
+  auto known =
+      s.store.FindSignInCandidate(contact, Device{.device_id = "d1", .secret_hash = secret_hash});
   REQUIRE(known.ok());
   REQUIRE(known->has_value());
   CHECK((*known)->lock.failed_attempts == 1);
@@ -288,13 +317,22 @@ TEST_CASE("the sign-in read: user, hash, lockout, TOTP and devices in one statem
   CHECK((*known)->has_devices);
   CHECK((*known)->device_known);
   CHECK((*known)->user.last_login_at != absl::InfinitePast());
-  auto other = s.store.FindSignInCandidate(contact, "d2");
+  auto other =
+      s.store.FindSignInCandidate(contact, Device{.device_id = "d2", .secret_hash = secret_hash});
   REQUIRE(other.ok());
   CHECK((*other)->has_devices);
   CHECK_FALSE((*other)->device_known);
-  auto unnamed = s.store.FindSignInCandidate(contact, "");
+  auto unnamed = s.store.FindSignInCandidate(contact, Device{});
   REQUIRE(unnamed.ok());
   CHECK_FALSE((*unnamed)->device_known);
+  // The id alone, or with another device's secret, is not the device.
+  auto id_alone = s.store.FindSignInCandidate(contact, Device{.device_id = "d1"});
+  REQUIRE(id_alone.ok());
+  CHECK_FALSE((*id_alone)->device_known);
+  auto wrong_secret = s.store.FindSignInCandidate(
+      contact, Device{.device_id = "d1", .secret_hash = crypto::Sha256Hex("guessed")});
+  REQUIRE(wrong_secret.ok());
+  CHECK_FALSE((*wrong_secret)->device_known);
 }
 
 TEST_CASE("the session cap in Redis: the least recently used make room, also under races") {

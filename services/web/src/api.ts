@@ -30,6 +30,21 @@ export function deviceId(): string {
   return id;
 }
 
+// The secret auth gives this browser when it becomes known to an account (Session.deviceToken),
+// sent with the device id at the next sign-in: the id alone does not make a device known. Kept
+// per device id (tests and support staff switch ids), never sent anywhere else.
+function deviceTokenKey(): string {
+  return `uwallet.device_token.${deviceId()}`;
+}
+
+export function deviceToken(): string {
+  return localStorage.getItem(deviceTokenKey()) ?? "";
+}
+
+export function keepDeviceToken(token: string): void {
+  if (token) localStorage.setItem(deviceTokenKey(), token);
+}
+
 export function device() {
   const ua = navigator.userAgent;
   const browser = /Edg\//.test(ua) ? "Edge" : /Chrome\//.test(ua) ? "Chrome" : /Firefox\//.test(ua) ? "Firefox" : /Safari\//.test(ua) ? "Safari" : "Browser";

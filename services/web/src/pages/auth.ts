@@ -2,13 +2,14 @@
 // stolen-account switch.
 import { h, field, statusLine, textarea } from "../dom";
 import { t, lang } from "../i18n";
-import { api, device, devMailboxCode, saveSession, session, idempotencyKey, startPage } from "../api";
+import { api, device, deviceToken, devMailboxCode, keepDeviceToken, saveSession, session, idempotencyKey, startPage } from "../api";
 import { go, link } from "../router";
 import { showError, title, card } from "../ui";
 import { CodePurpose, SecondFactorMethod, type Session } from "../gen/uwallet/auth/v1/auth_pb";
 import { explain } from "../errors";
 
 async function startSession(s: Session, next: string | null): Promise<void> {
+  keepDeviceToken(s.deviceToken);
   const headers = { authorization: `Bearer ${s.token}` };
   saveSession({ token: s.token, userId: s.userId, roles: [], displayName: "" });
   try {
@@ -60,7 +61,7 @@ export function signInPage(root: HTMLElement, q: URLSearchParams): void {
     ev.preventDefault();
     status.info(t("loading"));
     try {
-      const res = await api.auth.login({ identifier: id.input.value.trim(), password: pw.input.value, device: device() });
+      const res = await api.auth.login({ identifier: id.input.value.trim(), password: pw.input.value, device: device(), deviceToken: deviceToken() });
       if (res.result.case === "session") return startSession(res.result.value, next);
       if (res.result.case === "challenge") return secondFactor(root, res.result.value.challengeId, res.result.value.methods, res.result.value.maskedDestination, id.input.value.trim(), next);
       status.err(explain(new Error("no session and no challenge")));
