@@ -234,6 +234,14 @@ class AuthCore {
   [[nodiscard]] absl::StatusOr<int> LogoutAll(const Caller& caller, bool keep_current);
   [[nodiscard]] absl::StatusOr<std::vector<SessionRecord>> ListSessions(const Caller& caller);
   [[nodiscard]] absl::Status RevokeSession(const Caller& caller, absl::string_view session_id);
+  // The caller's devices, most recently used first, and the calling session's device id.
+  struct DeviceList {
+    std::vector<KnownDevice> devices;
+    std::string current_device_id;
+  };
+  [[nodiscard]] absl::StatusOr<DeviceList> ListDevices(const Caller& caller);
+  // Stops trusting one of the caller's devices and signs its sessions out; how many.
+  [[nodiscard]] absl::StatusOr<int> ForgetDevice(const Caller& caller, absl::string_view device_id);
   [[nodiscard]] absl::Status ChangePassword(const Caller& caller, absl::string_view old_password,
                                             absl::string_view new_password);
   [[nodiscard]] absl::StatusOr<TotpEnrollment> BeginTotpEnrollment(const Caller& caller);

@@ -450,6 +450,42 @@ absl::Status AuthCore::RevokeSession(const Caller& caller, absl::string_view ses
   return deps_.store->Transact([&](AuthTx& tx) { return tx.AppendSecurityEvent(revoked); });
 }
 
+absl::StatusOr<AuthCore::DeviceList> AuthCore::ListDevices(const Caller& caller) {
+  UW_ASSIGN_OR_RETURN(SessionRecord session, RequireSession(caller));
+  DeviceList list{.current_device_id = session.device.device_id};
+  UW_RETURN_IF_ERROR(deps_.store->Transact([&](AuthTx& tx) -> absl::Status {
+    UW_ASSIGN_OR_RETURN(list.devices, tx.Devices(session.user_id));
+    return absl::OkStatus();
+  }));
+  for (KnownDevice& known : list.devices) known.device.secret_hash.clear();
+  return list;
+}
+
+absl::StatusOr<int> AuthCore::ForgetDevice(const Caller& caller, absl::string_view device_id) {
+  if (device_id.empty()) return InvalidField("device_id", "required");
+  if (device_id.size() > kDeviceFieldBytesMax) return InvalidField("device_id", "too long");
+  UW_ASSIGN_OR_RETURN(SessionRecord current, RequireSession(caller));
+  // The secret first: from this commit on, the device's next sign-in is a new device. Its
+  // sessions are signed out after (a sign-in racing in between is challenged like any other).
+  UW_RETURN_IF_ERROR(deps_.store->Transact([&](AuthTx& tx) -> absl::Status {
+    UW_ASSIGN_OR_RETURN(bool found, tx.ForgetDevice(current.user_id, device_id));
+    if (!found) return WithReason(absl::StatusCode::kNotFound, reason::kNotFound, "no such device");
+    SecurityEvent forgotten = NewEvent(current.user_id, SecurityEventKind::kDeviceForgotten, caller,
+                                       "forgotten by the user");
+    forgotten.device.device_id = std::string(device_id);
+    return tx.AppendSecurityEvent(forgotten);
+  }));
+  UW_ASSIGN_OR_RETURN(std::vector<SessionRecord> sessions,
+                      deps_.sessions->ListForUser(current.user_id));
+  int revoked = 0;
+  for (const SessionRecord& session : sessions) {
+    if (session.device.device_id != device_id) continue;
+    UW_ASSIGN_OR_RETURN(bool was_live, deps_.sessions->Revoke(session.session_id));
+    revoked += was_live ? 1 : 0;
+  }
+  return revoked;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Password change (signed in)
 

@@ -92,6 +92,9 @@ class AuthTx {
   // The user's kKnownDevicesMax most recently used devices, most recent first.
   [[nodiscard]] virtual absl::StatusOr<std::vector<KnownDevice>> Devices(
       absl::string_view user_id) = 0;
+  // Drops the device's secret (it stays recorded); false when the user has no such device.
+  [[nodiscard]] virtual absl::StatusOr<bool> ForgetDevice(absl::string_view user_id,
+                                                          absl::string_view device_id) = 0;
 
   // A successful sign-in: locks the user's row and lockout row (as UserById and Lockout with
   // for_update), then tells whether `device` (its id may be empty) has signed in before with the

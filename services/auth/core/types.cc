@@ -59,6 +59,7 @@ constexpr KindName kKindNames[] = {
     {SecurityEventKind::kContactVerified, "contact_verified"},
     {SecurityEventKind::kStepUp, "step_up"},
     {SecurityEventKind::kSessionRevoked, "session_revoked"},
+    {SecurityEventKind::kDeviceForgotten, "device_forgotten"},
 };
 }  // namespace
 

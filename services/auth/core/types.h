@@ -114,6 +114,7 @@ struct KnownDevice {
   absl::Time first_seen_at = absl::InfinitePast();
   absl::Time last_seen_at = absl::InfinitePast();
   std::string last_ip;
+  bool trusted = false;  // it holds a device secret (signs in without the new-device check)
 };
 
 // Numbers match uwallet.auth.v1.SecurityEventKind.
@@ -133,6 +134,7 @@ enum class SecurityEventKind {
   kContactVerified = 13,
   kStepUp = 14,
   kSessionRevoked = 15,
+  kDeviceForgotten = 16,
 };
 // "login_failed", ... (the security_events.kind column).
 [[nodiscard]] absl::string_view SecurityEventKindName(SecurityEventKind kind);

@@ -23,6 +23,8 @@ constexpr Rule kRules[] = {
     {"AuthService/LogoutAll", kSignedIn},
     {"AuthService/ListSessions", kSignedIn},
     {"AuthService/RevokeSession", kSignedIn},
+    {"AuthService/ListDevices", kSignedIn},
+    {"AuthService/ForgetDevice", kSignedIn},
     {"AuthService/ChangePassword", kSignedIn},
     {"AuthService/BeginTotpEnrollment", kSignedIn},
     {"AuthService/ConfirmTotpEnrollment", kSignedIn},

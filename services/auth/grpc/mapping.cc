@@ -88,6 +88,14 @@ void ProfileToProto(const User& user, bool totp_enabled, pb::UserStatus status, 
   SetTime(user.created_at, out->mutable_created_at());
 }
 
+void KnownDeviceToProto(const KnownDevice& known, pb::KnownDevice* out) {
+  DeviceToProto(known.device, out->mutable_device());
+  SetTime(known.first_seen_at, out->mutable_first_seen_at());
+  SetTime(known.last_seen_at, out->mutable_last_seen_at());
+  out->set_last_ip(known.last_ip);
+  out->set_trusted(known.trusted);
+}
+
 void SessionToProto(const IssuedSession& issued, pb::Session* out) {
   out->set_token(issued.token);
   out->set_session_id(issued.session.session_id);

@@ -30,6 +30,7 @@ void DeviceToProto(const Device& device, common_pb::Device* out);
 
 void ProfileToProto(const User& user, bool totp_enabled, pb::UserStatus status, pb::Profile* out);
 void SessionToProto(const IssuedSession& issued, pb::Session* out);
+void KnownDeviceToProto(const KnownDevice& known, pb::KnownDevice* out);
 void SessionInfoToProto(const SessionRecord& session, absl::string_view current_session_id,
                         pb::SessionInfo* out);
 void UserDetailToProto(const UserDetail& detail, absl::Time now, pb::User* out);

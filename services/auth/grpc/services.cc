@@ -122,9 +122,8 @@ grpc::Status AuthServiceImpl::Login(grpc::ServerContext* context, const pb::Logi
   return Serve(context, signer_, "AuthService/Login", [&](const Caller& caller) -> absl::Status {
     Device device = DeviceFromProto(request->device());
     if (device.device_id.empty()) device.device_id = caller.device_id;
-    UW_ASSIGN_OR_RETURN(LoginResult result,
-                        core_.Login(request->identifier(), request->password(), device, caller,
-                                    request->device_token()));
+    UW_ASSIGN_OR_RETURN(LoginResult result, core_.Login(request->identifier(), request->password(),
+                                                        device, caller, request->device_token()));
     if (result.session) {
       SessionToProto(*result.session, response->mutable_session());
     } else if (result.challenge) {
@@ -198,6 +197,33 @@ grpc::Status AuthServiceImpl::RevokeSession(grpc::ServerContext* context,
   return Serve(context, signer_, "AuthService/RevokeSession", [&](const Caller& caller) {
     return core_.RevokeSession(caller, request->session_id());
   });
+}
+
+grpc::Status AuthServiceImpl::ListDevices(grpc::ServerContext* context,
+                                          const pb::ListDevicesRequest*,
+                                          pb::ListDevicesResponse* response) {
+  return Serve(context, signer_, "AuthService/ListDevices",
+               [&](const Caller& caller) -> absl::Status {
+                 UW_ASSIGN_OR_RETURN(AuthCore::DeviceList list, core_.ListDevices(caller));
+                 for (const KnownDevice& known : list.devices) {
+                   pb::KnownDevice* out = response->add_devices();
+                   KnownDeviceToProto(known, out);
+                   out->set_current(!list.current_device_id.empty() &&
+                                    known.device.device_id == list.current_device_id);
+                 }
+                 return absl::OkStatus();
+               });
+}
+
+grpc::Status AuthServiceImpl::ForgetDevice(grpc::ServerContext* context,
+                                           const pb::ForgetDeviceRequest* request,
+                                           pb::ForgetDeviceResponse* response) {
+  return Serve(context, signer_, "AuthService/ForgetDevice",
+               [&](const Caller& caller) -> absl::Status {
+                 UW_ASSIGN_OR_RETURN(int revoked, core_.ForgetDevice(caller, request->device_id()));
+                 response->set_revoked_sessions(revoked);
+                 return absl::OkStatus();
+               });
 }
 
 grpc::Status AuthServiceImpl::ResetPassword(grpc::ServerContext* context,
@@ -331,11 +357,7 @@ grpc::Status AuthAdminServiceImpl::GetUser(grpc::ServerContext* context,
     UW_ASSIGN_OR_RETURN(UserDetail detail, core_.GetUser(request->user_id()));
     UserDetailToProto(detail, clock_.Now(), response->mutable_user());
     for (const KnownDevice& known : detail.devices) {
-      pb::KnownDevice* device = response->add_devices();
-      DeviceToProto(known.device, device->mutable_device());
-      SetTime(known.first_seen_at, device->mutable_first_seen_at());
-      SetTime(known.last_seen_at, device->mutable_last_seen_at());
-      device->set_last_ip(known.last_ip);
+      KnownDeviceToProto(known, response->add_devices());
     }
     for (const SessionRecord& session : detail.sessions) {
       SessionInfoToProto(session, "", response->add_sessions());

@@ -36,6 +36,10 @@ class AuthServiceImpl final : public pb::AuthService::Service {
                             pb::ListSessionsResponse* response) override;
   grpc::Status RevokeSession(grpc::ServerContext* context, const pb::RevokeSessionRequest* request,
                              pb::RevokeSessionResponse* response) override;
+  grpc::Status ListDevices(grpc::ServerContext* context, const pb::ListDevicesRequest* request,
+                           pb::ListDevicesResponse* response) override;
+  grpc::Status ForgetDevice(grpc::ServerContext* context, const pb::ForgetDeviceRequest* request,
+                            pb::ForgetDeviceResponse* response) override;
   grpc::Status ResetPassword(grpc::ServerContext* context, const pb::ResetPasswordRequest* request,
                              pb::ResetPasswordResponse* response) override;
   grpc::Status ChangePassword(grpc::ServerContext* context,

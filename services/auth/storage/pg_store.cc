@@ -27,7 +27,7 @@ absl::Time TimeAt(const pg::Result& result, int row, int column) {
 // clang-format off
 constexpr char kDevicesSql[] =
     "SELECT device_id, name, platform, app_version, "
-    UW_US("first_seen_at") ", " UW_US("last_seen_at") ", last_ip"
+    UW_US("first_seen_at") ", " UW_US("last_seen_at") ", last_ip, secret_hash IS NOT NULL"
     " FROM devices WHERE user_id = $1::uuid ORDER BY last_seen_at DESC LIMIT $2";
 constexpr char kTotpSelectSql[] =
     "SELECT secret_sealed, enabled, " UW_US("pending_expires_at") ", last_used_counter, "
@@ -341,9 +341,19 @@ class PgAuthTx final : public AuthTx {
       known.first_seen_at = TimeAt(r, row, 4);
       known.last_seen_at = TimeAt(r, row, 5);
       known.last_ip = r.String(row, 6);
+      known.trusted = r.Bool(row, 7);
       devices.push_back(std::move(known));
     }
     return devices;
+  }
+
+  absl::StatusOr<bool> ForgetDevice(absl::string_view user_id,
+                                    absl::string_view device_id) override {
+    UW_ASSIGN_OR_RETURN(pg::Result r,
+                        conn_.Exec("UPDATE devices SET secret_hash = NULL"
+                                   " WHERE user_id = $1::uuid AND device_id = $2 RETURNING 1",
+                                   pg::P(user_id, device_id)));
+    return r.Rows() == 1;
   }
 
   absl::StatusOr<std::optional<SignInLock>> LockForSignIn(absl::string_view user_id,

@@ -657,6 +657,33 @@ TEST_CASE("new device: a contact code from the mailbox completes the sign-in; tr
   pb::LoginResponse too_long;
   CHECK(ReasonOf(suite.LoginFrom(email, "e2e-tablet", &too_long, std::string(129, 's'))) ==
         "INVALID_FIELD");
+
+  // The phone lists the account's devices and forgets the tablet: the tablet's sessions end, and
+  // its secret no longer lets it skip the check.
+  grpcutil::Identity phone;
+  REQUIRE(suite.Resolve(first.session().token(), &phone).ok());
+  pb::ListDevicesResponse devices;
+  REQUIRE(suite.auth->ListDevices(suite.As(phone).get(), pb::ListDevicesRequest(), &devices).ok());
+  REQUIRE(devices.devices_size() == 2);
+  for (const pb::KnownDevice& device : devices.devices()) {
+    CHECK(device.trusted());
+    CHECK(device.current() == (device.device().device_id() == "e2e-device"));
+  }
+  pb::ForgetDeviceRequest forget;
+  forget.set_device_id("e2e-tablet");
+  pb::ForgetDeviceResponse forgot;
+  REQUIRE(suite.auth->ForgetDevice(suite.As(phone).get(), forget, &forgot).ok());
+  CHECK(forgot.revoked_sessions() == 2);  // the one the code completed, and the direct one
+  grpcutil::Identity gone;
+  CHECK(ReasonOf(suite.Resolve(known.session().token(), &gone)) == "SESSION_EXPIRED");
+  pb::LoginResponse after_forget;
+  REQUIRE(suite.LoginFrom(email, "e2e-tablet", &after_forget).ok());  // with its old secret
+  CHECK(after_forget.has_challenge());
+  forget.set_device_id("never-seen");
+  CHECK(ReasonOf(suite.auth->ForgetDevice(suite.As(phone).get(), forget, &forgot)) == "NOT_FOUND");
+  // Only a signed-in caller (the authorisation table), and only their own devices.
+  CHECK(ReasonOf(suite.auth->ForgetDevice(suite.As(suite.Anonymous()).get(), forget, &forgot)) ==
+        "ROLE_REQUIRED");
 }
 
 TEST_CASE("rate limits carry retry_after_s in ErrorInfo.metadata") {

@@ -808,6 +808,68 @@ TEST_CASE("new device: a contact-code challenge; the right code signs in and the
                      .status()) == "INVALID_FIELD");
 }
 
+TEST_CASE("devices: the owner lists them and forgets one; it is signed out and checked again") {
+  Harness h;
+  const std::string user_id = h.RegisterVerified("li@example.com");
+  const IssuedSession phone = h.SignIn("li@example.com");
+  // The tablet passes the new-device check and gets its secret.
+  auto login = h.core.Login("li@example.com", kPassword,
+                            Device{.device_id = "tablet-9", .name = "Li's tablet"}, h.Anonymous());
+  REQUIRE(login.ok());
+  REQUIRE(login->challenge.has_value());
+  auto tablet =
+      h.core.CompleteSecondFactor(login->challenge->challenge_id, SecondFactorKind::kContactCode,
+                                  h.LastCode("li@example.com", "login_challenge"), h.Anonymous());
+  REQUIRE(tablet.ok());
+  const std::string tablet_token = tablet->device_token;
+
+  auto listed = h.core.ListDevices(Harness::Of(phone));
+  REQUIRE(listed.ok());
+  CHECK(listed->current_device_id == "phone-1");
+  REQUIRE(listed->devices.size() == 2);
+  for (const KnownDevice& known : listed->devices) {
+    CHECK(known.trusted);
+    CHECK(known.device.secret_hash.empty());  // never handed out
+  }
+
+  // Bad input, and a device this account never saw.
+  CHECK(ReasonOf(h.core.ForgetDevice(Harness::Of(phone), "").status()) == "INVALID_FIELD");
+  CHECK(ReasonOf(h.core.ForgetDevice(Harness::Of(phone), std::string(300, 'd')).status()) ==
+        "INVALID_FIELD");
+  CHECK(ReasonOf(h.core.ForgetDevice(Harness::Of(phone), "never-seen").status()) == "NOT_FOUND");
+  CHECK(ReasonOf(h.core.ForgetDevice(Caller{}, "tablet-9").status()) == "SESSION_EXPIRED");
+
+  // The phone forgets the tablet: the tablet's session ends, the phone's does not.
+  auto forgotten = h.core.ForgetDevice(Harness::Of(phone), "tablet-9");
+  REQUIRE(forgotten.ok());
+  CHECK(*forgotten == 1);
+  CHECK(ReasonOf(h.core.ValidateSession(tablet->token, "").status()) == "SESSION_EXPIRED");
+  CHECK(h.core.ValidateSession(phone.token, "").ok());
+  CHECK(h.store.CountEvents(user_id, SecurityEventKind::kDeviceForgotten) == 1);
+  listed = h.core.ListDevices(Harness::Of(phone));
+  REQUIRE(listed.ok());
+  REQUIRE(listed->devices.size() == 2);
+  for (const KnownDevice& known : listed->devices) {
+    CHECK(known.trusted == (known.device.device_id == "phone-1"));
+  }
+  // Its old secret no longer makes it known: it is checked again.
+  auto again = h.core.Login("li@example.com", kPassword, Device{.device_id = "tablet-9"},
+                            h.Anonymous(), tablet_token);
+  REQUIRE(again.ok());
+  CHECK(again->challenge.has_value());
+
+  // Forgetting the calling device signs the caller out; with no trusted device left, the next
+  // sign-in is still checked (not the first device's free pass).
+  auto self = h.core.ForgetDevice(Harness::Of(phone), "phone-1");
+  REQUIRE(self.ok());
+  CHECK(*self == 1);
+  CHECK(ReasonOf(h.core.ValidateSession(phone.token, "").status()) == "SESSION_EXPIRED");
+  auto phone_again = h.core.Login("li@example.com", kPassword, Device{.device_id = "phone-1"},
+                                  h.Anonymous(), h.device_tokens["li@example.com"]);
+  REQUIRE(phone_again.ok());
+  CHECK(phone_again->challenge.has_value());
+}
+
 TEST_CASE("new device challenge: tries run out, it expires, and who is not challenged") {
   AuthLimits limits;
   Harness h(limits);

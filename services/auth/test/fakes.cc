@@ -123,9 +123,19 @@ class FakeTx final : public AuthTx {
   absl::StatusOr<std::vector<KnownDevice>> Devices(absl::string_view user_id) override {
     std::vector<KnownDevice> devices;
     for (const auto& [key, known] : s_.devices) {
-      if (key.first == user_id) devices.push_back(known);
+      if (key.first != user_id) continue;
+      devices.push_back(known);
+      devices.back().trusted = !known.device.secret_hash.empty();
     }
     return devices;
+  }
+
+  absl::StatusOr<bool> ForgetDevice(absl::string_view user_id,
+                                    absl::string_view device_id) override {
+    auto it = s_.devices.find(std::make_pair(std::string(user_id), std::string(device_id)));
+    if (it == s_.devices.end()) return false;
+    it->second.device.secret_hash.clear();
+    return true;
   }
 
   absl::StatusOr<std::optional<SignInLock>> LockForSignIn(absl::string_view user_id,

@@ -333,6 +333,28 @@ TEST_CASE("the sign-in read: user, hash, lockout, TOTP and devices in one statem
       contact, Device{.device_id = "d1", .secret_hash = crypto::Sha256Hex("guessed")});
   REQUIRE(wrong_secret.ok());
   CHECK_FALSE((*wrong_secret)->device_known);
+
+  // Forgotten: still recorded (the user still has devices), no longer trusted or known.
+  REQUIRE(s.store
+              .Transact([&](AuthTx& tx) -> absl::Status {
+                UW_ASSIGN_OR_RETURN(std::vector<KnownDevice> before, tx.Devices(user_id));
+                REQUIRE(before.size() == 1);
+                CHECK(before[0].trusted);
+                UW_ASSIGN_OR_RETURN(bool forgot, tx.ForgetDevice(user_id, "d1"));
+                CHECK(forgot);
+                UW_ASSIGN_OR_RETURN(bool unknown, tx.ForgetDevice(user_id, "never-seen"));
+                CHECK_FALSE(unknown);
+                UW_ASSIGN_OR_RETURN(std::vector<KnownDevice> after, tx.Devices(user_id));
+                REQUIRE(after.size() == 1);
+                CHECK_FALSE(after[0].trusted);
+                return absl::OkStatus();
+              })
+              .ok());
+  auto forgotten =
+      s.store.FindSignInCandidate(contact, Device{.device_id = "d1", .secret_hash = secret_hash});
+  REQUIRE(forgotten.ok());
+  CHECK((*forgotten)->has_devices);
+  CHECK_FALSE((*forgotten)->device_known);
 }
 
 TEST_CASE("the session cap in Redis: the least recently used make room, also under races") {
