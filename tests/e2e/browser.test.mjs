@@ -8,7 +8,9 @@ import { createHmac } from "node:crypto";
 import { join, resolve } from "node:path";
 import {
   suiteEnv, uniqueEmail, transports, bearer, latestCode, createClient, signInCompletingChallenge, retryRateLimited,
+  expectError,
 } from "./lib.mjs";
+import { Code } from "@connectrpc/connect";
 import { AuthService, AuthAdminService, CodePurpose, StepUpAction } from "./gen/uwallet/auth/v1/auth_pb.js";
 import { Role } from "./gen/uwallet/common/v1/common_pb.js";
 import { DevMailboxService } from "./gen/uwallet/devtools/v1/devtools_pb.js";
@@ -746,6 +748,42 @@ test("known device: the browser keeps its device secret; the device id alone is 
     assert.match(after.token ?? "", /^[A-Za-z0-9_-]{43}$/);
     assert.notEqual(after.token, first.token, "the device that passed the check got a new secret");
     assert.equal(await signInAgain(), false, "and is known again");
+
+    // A second device (a phone, through the API) passes the check; the browser's devices page
+    // lists both as trusted and forgets the phone: the phone is signed out and asks for a code.
+    const grpc = transports(env).grpc;
+    const auth = createClient(AuthService, grpc);
+    const phone = await signInCompletingChallenge(auth, createClient(DevMailboxService, grpc),
+      { identifier: email, password: PASSWORD, device: { deviceId: `phone-${first.id}`, name: "Owner's phone" } });
+    assert.equal(phone.challenged, true);
+    await page.goto(`${BASE}#/sessions`);
+    const row = (id) => page.locator(`[data-testid="devices"] li[data-device-id="${id}"]`);
+    await row(`phone-${first.id}`).waitFor();
+    assert.equal(await row(`phone-${first.id}`).locator('[data-testid="device-trust"]').innerText(), "Trusted");
+    assert.equal(await row(first.id).locator('[data-testid="device-trust"]').innerText(), "Trusted");
+    assert.match(await row(first.id).innerText(), /This device/);
+    await shot(page, "devices-en");
+    await row(`phone-${first.id}`).locator('[data-testid="forget-device"]').click();
+    await page.locator(".status.ok", { hasText: "Owner's phone is no longer trusted; sessions signed out: 1." }).waitFor();
+    await page.waitForFunction((id) => document.querySelector(`[data-testid="devices"] li[data-device-id="${id}"] [data-testid="device-trust"]`)?.textContent === "Asks for a code", `phone-${first.id}`);
+    assert.equal(await row(`phone-${first.id}`).locator('[data-testid="forget-device"]').count(), 0);
+    await expectError(auth.getProfile({}, bearer(phone.token)), Code.Unauthenticated, "SESSION_EXPIRED");
+    const phoneAgain = await auth.login({ identifier: email, password: PASSWORD, device: { deviceId: `phone-${first.id}` }, deviceToken: phone.session.deviceToken });
+    assert.equal(phoneAgain.result.case, "challenge", "the forgotten phone's old secret no longer skips the check");
+    // The owner is told (auth's event → fraud's alert), in words naming the phone.
+    await page.goto(`${BASE}#/alerts?category=security`);
+    await page.waitForFunction(() => document.querySelector('[data-testid="alerts"]')?.textContent.includes("Device no longer trusted"), null, { timeout: 30000 })
+      .catch(async () => { throw new Error(`no alert: ${await page.locator('[data-testid="alerts"]').innerText()}`); });
+    assert.match(await page.locator('[data-testid="alerts"]').innerText(), /A device \(Owner's phone\) is no longer trusted on your account and was signed out\./);
+
+    // Forgetting this browser signs it out; its next sign-in asks for a code.
+    await page.goto(`${BASE}#/sessions`);
+    await row(first.id).locator('[data-testid="forget-device"]').click();
+    await waitForHash(page, "#/signin");
+    await page.fill('input[name="identifier"]', email);
+    await page.fill('input[name="password"]', PASSWORD);
+    await page.locator('form[data-testid="signin-form"] button[type="submit"]').click();
+    await page.locator('form[data-testid="second-factor"]').waitFor();
   } finally {
     await context.close();
   }

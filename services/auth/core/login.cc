@@ -473,6 +473,12 @@ absl::StatusOr<int> AuthCore::ForgetDevice(const Caller& caller, absl::string_vi
     SecurityEvent forgotten = NewEvent(current.user_id, SecurityEventKind::kDeviceForgotten, caller,
                                        "forgotten by the user");
     forgotten.device.device_id = std::string(device_id);
+    // Named as the owner knows it, in the event and in fraud's alert.
+    UW_ASSIGN_OR_RETURN(std::vector<KnownDevice> devices, tx.Devices(current.user_id));
+    for (const KnownDevice& known : devices) {
+      if (known.device.device_id == device_id) forgotten.device = known.device;
+    }
+    forgotten.device.secret_hash.clear();
     return tx.AppendSecurityEvent(forgotten);
   }));
   UW_ASSIGN_OR_RETURN(std::vector<SessionRecord> sessions,

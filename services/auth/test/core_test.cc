@@ -846,6 +846,13 @@ TEST_CASE("devices: the owner lists them and forgets one; it is signed out and c
   CHECK(ReasonOf(h.core.ValidateSession(tablet->token, "").status()) == "SESSION_EXPIRED");
   CHECK(h.core.ValidateSession(phone.token, "").ok());
   CHECK(h.store.CountEvents(user_id, SecurityEventKind::kDeviceForgotten) == 1);
+  const auto events = h.store.Snapshot().events;
+  const auto named = std::find_if(events.begin(), events.end(), [](const SecurityEvent& e) {
+    return e.kind == SecurityEventKind::kDeviceForgotten;
+  });
+  REQUIRE(named != events.end());
+  CHECK(named->device.device_id == "tablet-9");
+  CHECK(named->device.name == "Li's tablet");  // as the owner knows it (the alert says so)
   listed = h.core.ListDevices(Harness::Of(phone));
   REQUIRE(listed.ok());
   REQUIRE(listed->devices.size() == 2);

@@ -72,6 +72,11 @@ bool Chinese(const Alert& a, AlertWords* out) {
     *out = {"新设备登录", absl::StrCat("你的账户在一台新设备",
                                        device.empty() ? "" : absl::StrCat("（", device, "）"),
                                        "上登录了。", kNotYou)};
+  } else if (key == "device_forgotten") {
+    const std::string device = Arg(a, "device_name");
+    *out = {"设备已不再受信任",
+            absl::StrCat("一台设备", device.empty() ? "" : absl::StrCat("（", device, "）"),
+                         "已不再受你的账户信任，并已退出登录。", kNotYou)};
   } else if (key == "password_changed") {
     *out = {"登录密码已修改", absl::StrCat("你的登录密码已修改。", kNotYou)};
   } else if (key == "two_factor_changed") {

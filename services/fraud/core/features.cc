@@ -163,6 +163,7 @@ const std::vector<std::string>& ConsumedEventTypes() {
       "auth.frozen",
       "auth.unfrozen",
       "auth.contact_changed",
+      "auth.device_forgotten",
       "ledger.transfer_posted",
       "payments.pin_failed",
       "payments.pin_locked",
@@ -253,6 +254,18 @@ std::vector<Alert> AlertsFor(const RiskEvent& event, const AlertSettings& settin
                                         ". If this was not you, report your account stolen."));
     alert.device_id = Str(payload, "device_id");
     Say(alert, "new_device", {{"device_name", name}});
+    alert.device_name = std::move(name);
+    alert.ip = Str(payload, "ip");
+    alerts.push_back(std::move(alert));
+  } else if (type == "auth.device_forgotten") {
+    std::string name = Str(payload, "device_name");
+    Alert alert = Security(
+        user, AlertKind::kDeviceForgotten, AlertSeverity::kWarning, "Device no longer trusted",
+        absl::StrCat("A device", name.empty() ? "" : absl::StrCat(" (", name, ")"),
+                     " is no longer trusted on your account and was signed out. If this was not "
+                     "you, report your account stolen."));
+    alert.device_id = Str(payload, "device_id");
+    Say(alert, "device_forgotten", {{"device_name", name}});
     alert.device_name = std::move(name);
     alert.ip = Str(payload, "ip");
     alerts.push_back(std::move(alert));

@@ -37,6 +37,7 @@ enum class AlertKind {
   kRefundRequestDeclined = 10,
   kPaymentFailed = 11,
   kRefundReceived = 12,
+  kDeviceForgotten = 13,
 };
 enum class AlertSeverity { kUnspecified = 0, kInfo = 1, kWarning = 2, kCritical = 3 };
 enum class CaseKind { kUnspecified = 0, kStolenAccount = 1, kPaymentReview = 2, kFlagged = 3 };

@@ -106,6 +106,7 @@ TEST_CASE("security events raise security alerts") {
            {"auth.locked", "account_locked"},
            {"auth.frozen", "account_frozen"},
            {"auth.contact_changed", "contact_changed"},
+           {"auth.device_forgotten", "device_forgotten"},
            {"payments.payment_held", "payment_held"}}) {
     std::vector<Alert> alerts = AlertsFor({"e", type, "user-1", "{}", kAt}, settings);
     REQUIRE(alerts.size() == 1);
@@ -114,6 +115,17 @@ TEST_CASE("security events raise security alerts") {
   CHECK(AlertsFor({"e", "auth.new_device", "user-1", R"({"device_name":"Li's phone"})", kAt},
                   settings)[0]
             .message_args.at("device_name") == "Li's phone");
+  CHECK(one("auth.device_forgotten", R"({"device_id":"d","device_name":"Li's tablet"})") ==
+        AlertKind::kDeviceForgotten);
+  const Alert forgotten = AlertsFor({"e", "auth.device_forgotten", "user-1",
+                                     R"({"device_id":"d","device_name":"Li's tablet"})", kAt},
+                                    settings)[0];
+  CHECK(forgotten.device_id == "d");
+  CHECK(forgotten.message_args.at("device_name") == "Li's tablet");
+  CHECK(forgotten.body.find("(Li's tablet) is no longer trusted") != std::string::npos);
+  CHECK(WordsFor(forgotten, "zh-CN").title == "设备已不再受信任");
+  CHECK(WordsFor(forgotten, "zh-CN").body.find("（Li's tablet）已不再受你的账户信任") !=
+        std::string::npos);
   CHECK(one("auth.password_changed") == AlertKind::kPasswordChanged);
   CHECK(one("auth.password_reset") == AlertKind::kPasswordChanged);
   CHECK(one("auth.locked") == AlertKind::kAccountLocked);

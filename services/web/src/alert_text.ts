@@ -11,6 +11,8 @@ function bodyKey(key: string, args: Record<string, string>): string {
   switch (key) {
     case "new_device":
       return args.device_name ? "al_new_device_body_named" : "al_new_device_body";
+    case "device_forgotten":
+      return args.device_name ? "al_device_forgotten_body_named" : "al_device_forgotten_body";
     case "payment_held":
       return args.amount_minor ? "al_payment_held_body_amount" : "al_payment_held_body";
     case "payment_failed":

@@ -4,8 +4,8 @@ import { timestampDate, timestampNow } from "@bufbuild/protobuf/wkt";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { h, field, select, statusLine, clear, textarea } from "../dom";
 import { t, tk, lang, formatTime, type Key } from "../i18n";
-import { api, idempotencyKey, session } from "../api";
-import { link } from "../router";
+import { api, idempotencyKey, saveSession, session } from "../api";
+import { go, link } from "../router";
 import { showError, title, card, enumName } from "../ui";
 import { isTransient, reasonName } from "../errors";
 import { stepUpPrompt } from "./stepup";
@@ -377,7 +377,41 @@ export async function sessionsPage(root: HTMLElement): Promise<void> {
       showError(status, e);
     }
   });
-  await load();
+
+  // The devices the account knows: a trusted one signs in without the new-device code. Forgetting
+  // one signs it out and makes its next sign-in ask for a code; forgetting this one signs out here.
+  const devices = h("ul", { class: "list", "data-testid": "devices" });
+  const deviceStatus = statusLine();
+  root.append(title(t("devicesTitle")), card(h("p", { class: "muted" }, t("devicesIntro")), devices, deviceStatus));
+  const loadDevices = async () => {
+    try {
+      const res = await api.auth.listDevices({});
+      devices.replaceChildren(...res.devices.map((d) => {
+        const name = d.device?.name || d.device?.deviceId || "—";
+        return h("li", { class: "session", "data-device-id": d.device?.deviceId ?? "" },
+          h("strong", null, name), d.current ? h("span", { class: "badge" }, t("thisDevice")) : null,
+          h("span", { class: d.trusted ? "badge ok" : "badge", "data-testid": "device-trust" }, d.trusted ? t("trusted") : t("notTrusted")),
+          h("small", { class: "muted" }, ` ${d.lastIp} · ${t("lastSeen")}: ${ts(d.lastSeenAt)}`),
+          d.trusted ? h("button", { type: "button", class: "link-button", "data-testid": "forget-device", onclick: async () => {
+            try {
+              const done = await api.auth.forgetDevice({ deviceId: d.device?.deviceId ?? "" });
+              if (d.current) {
+                saveSession(null);
+                go("/signin");
+                return;
+              }
+              deviceStatus.ok(t("forgotDevice", { name, n: done.revokedSessions }));
+              await Promise.all([loadDevices(), load()]);
+            } catch (e) {
+              showError(deviceStatus, e);
+            }
+          } }, t("forgetDevice")) : null);
+      }));
+    } catch (e) {
+      showError(deviceStatus, e);
+    }
+  };
+  await Promise.all([load(), loadDevices()]);
 }
 
 export async function withdrawPage(root: HTMLElement): Promise<void> {
