@@ -137,6 +137,22 @@ Alert Security(const std::string& user_id, AlertKind kind, AlertSeverity severit
                   std::move(body));
 }
 
+// A security alert about one device, named in auth's event: its id, name and IP, and the body
+// `before` + " (name)" (when named) + `after`; the key's one argument is the device's name.
+Alert DeviceAlert(const std::string& user_id, const json& payload, AlertKind kind,
+                  std::string title, absl::string_view before, absl::string_view after,
+                  std::string key) {
+  std::string name = Str(payload, "device_name");
+  Alert alert =
+      Security(user_id, kind, AlertSeverity::kWarning, std::move(title),
+               absl::StrCat(before, name.empty() ? "" : absl::StrCat(" (", name, ")"), after));
+  alert.device_id = Str(payload, "device_id");
+  Say(alert, std::move(key), {{"device_name", name}});
+  alert.device_name = std::move(name);
+  alert.ip = Str(payload, "ip");
+  return alert;
+}
+
 // A transaction alert: money that moved, or did not, on `payment_id`.
 Alert Transaction(const std::string& user_id, AlertKind kind, AlertSeverity severity,
                   std::string title, std::string body, std::string payment_id, int64_t amount_minor,
@@ -247,28 +263,16 @@ std::vector<Alert> AlertsFor(const RiskEvent& event, const AlertSettings& settin
   const json payload = Parse(event);
   const std::string& type = event.type;
   if (type == "auth.new_device") {
-    std::string name = Str(payload, "device_name");
-    Alert alert = Security(user, AlertKind::kNewDeviceLogin, AlertSeverity::kWarning, "New sign-in",
-                           absl::StrCat("Your account was signed in on a new device",
-                                        name.empty() ? "" : absl::StrCat(" (", name, ")"),
-                                        ". If this was not you, report your account stolen."));
-    alert.device_id = Str(payload, "device_id");
-    Say(alert, "new_device", {{"device_name", name}});
-    alert.device_name = std::move(name);
-    alert.ip = Str(payload, "ip");
-    alerts.push_back(std::move(alert));
+    alerts.push_back(DeviceAlert(user, payload, AlertKind::kNewDeviceLogin, "New sign-in",
+                                 "Your account was signed in on a new device",
+                                 ". If this was not you, report your account stolen.",
+                                 "new_device"));
   } else if (type == "auth.device_forgotten") {
-    std::string name = Str(payload, "device_name");
-    Alert alert = Security(
-        user, AlertKind::kDeviceForgotten, AlertSeverity::kWarning, "Device no longer trusted",
-        absl::StrCat("A device", name.empty() ? "" : absl::StrCat(" (", name, ")"),
-                     " is no longer trusted on your account and was signed out. If this was not "
-                     "you, report your account stolen."));
-    alert.device_id = Str(payload, "device_id");
-    Say(alert, "device_forgotten", {{"device_name", name}});
-    alert.device_name = std::move(name);
-    alert.ip = Str(payload, "ip");
-    alerts.push_back(std::move(alert));
+    alerts.push_back(DeviceAlert(user, payload, AlertKind::kDeviceForgotten,
+                                 "Device no longer trusted", "A device",
+                                 " is no longer trusted on your account and was signed out. If "
+                                 "this was not you, report your account stolen.",
+                                 "device_forgotten"));
   } else if (type == "auth.password_reset" || type == "auth.password_changed") {
     alerts.push_back(Security(user, AlertKind::kPasswordChanged, AlertSeverity::kWarning,
                               "Password changed",
