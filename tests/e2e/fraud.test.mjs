@@ -260,10 +260,11 @@ test("stolen account: challenged on a new device, one switch freezes everything,
   await eventually(async () => !(await g.ledgerAdmin.getAccountStatement({ accountId: walletId }, bearer(staff.agent))).account.frozen,
     10000, "the ledger wallet is still frozen after UnfreezeUser");
 
-  // --- The customer signs in again (the known phone) and can pay; the hold was released.
-  const back = await signInFromDevice(g.auth, { identifier: user.email, password: PASSWORD, device: phone });
-  assert.equal(back.result.case, "session");
-  const token = back.result.value.token;
+  // --- The customer signs in again and can pay; the hold was released. The freeze forgot every
+  // device (the thief may hold the phone): even the phone proves itself again with a code.
+  const back = await signInCompletingChallenge(g.auth, g.mailbox, { identifier: user.email, password: PASSWORD, device: phone });
+  assert.equal(back.challenged, true, "after a freeze no device is trusted");
+  const token = back.token;
   const after = (await g.ledger.getBalances({ currency: "CNY" }, bearer(token))).balances[0];
   assert.equal(after.pendingDebits?.amountMinor ?? 0n, 0n, "the withdrawal's hold was released");
   assert.equal(after.available.amountMinor, after.posted.amountMinor);

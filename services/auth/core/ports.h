@@ -95,6 +95,8 @@ class AuthTx {
   // Drops the device's secret (it stays recorded); false when the user has no such device.
   [[nodiscard]] virtual absl::StatusOr<bool> ForgetDevice(absl::string_view user_id,
                                                           absl::string_view device_id) = 0;
+  // Drops every device secret of the user; how many devices held one.
+  [[nodiscard]] virtual absl::StatusOr<int> ForgetAllDevices(absl::string_view user_id) = 0;
 
   // A successful sign-in: locks the user's row and lockout row (as UserById and Lockout with
   // for_update), then tells whether `device` (its id may be empty) has signed in before with the

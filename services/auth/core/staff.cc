@@ -180,6 +180,10 @@ absl::StatusOr<StaffActionResult> AuthCore::SetFrozen(const Caller& actor,
                                 reason_text, check);
     if (!case_id.empty()) audit.metadata["case_id"] = std::string(case_id);
     if (frozen) {
+      // No device stays trusted through a freeze (a stolen phone still holds its secret): after
+      // the unfreeze, each device's next sign-in asks for a code sent to the verified contact.
+      UW_ASSIGN_OR_RETURN(int forgotten, tx.ForgetAllDevices(user_id));
+      audit.metadata["devices_forgotten"] = std::to_string(forgotten);
       found->frozen = true;
       found->frozen_reason = std::string(reason_text);
       found->frozen_by = audit.actor_id;

@@ -356,6 +356,14 @@ class PgAuthTx final : public AuthTx {
     return r.Rows() == 1;
   }
 
+  absl::StatusOr<int> ForgetAllDevices(absl::string_view user_id) override {
+    UW_ASSIGN_OR_RETURN(pg::Result r, conn_.Exec("UPDATE devices SET secret_hash = NULL"
+                                                 " WHERE user_id = $1::uuid"
+                                                 " AND secret_hash IS NOT NULL",
+                                                 pg::P(user_id)));
+    return static_cast<int>(r.Affected());
+  }
+
   absl::StatusOr<std::optional<SignInLock>> LockForSignIn(absl::string_view user_id,
                                                           const Device& device) override {
     // One round trip. The statements run in order, each with its own snapshot (READ COMMITTED):

@@ -696,9 +696,19 @@ TEST_CASE("staff: unlock and freeze are audited; freezing revokes sessions and b
         "INVALID_FIELD");
   REQUIRE(h.core.UnfreezeUser(agent, user_id, "resolved with the customer", check).ok());
   CHECK(h.core.Login("li@example.com", kPassword, Device{}, h.Anonymous()).ok());
+  // The freeze forgot every device: the phone, with the secret it kept, is checked again.
+  auto phone = h.core.Login("li@example.com", kPassword, Device{.device_id = "phone-1"},
+                            h.Anonymous(), h.device_tokens["li@example.com"]);
+  REQUIRE(phone.ok());
+  CHECK(phone->challenge.has_value());
   auto all = h.core.ListAuditLog(AuditFilter{.target_user_id = user_id}, 0, "");
   REQUIRE(all.ok());
   CHECK(all->entries.size() == 3);  // unlock, freeze, unfreeze (the no-op freeze is not a change)
+  const auto freeze_entry =
+      std::find_if(all->entries.begin(), all->entries.end(),
+                   [](const AuditEntry& e) { return e.action == "auth.freeze_user"; });
+  REQUIRE(freeze_entry != all->entries.end());
+  CHECK(freeze_entry->metadata.at("devices_forgotten") == "1");
   CHECK(h.store.CountEvents(user_id, SecurityEventKind::kFrozen) == 1);
   CHECK(h.store.CountEvents(user_id, SecurityEventKind::kUnfrozen) == 1);
 }

@@ -138,6 +138,16 @@ class FakeTx final : public AuthTx {
     return true;
   }
 
+  absl::StatusOr<int> ForgetAllDevices(absl::string_view user_id) override {
+    int forgotten = 0;
+    for (auto& [key, known] : s_.devices) {
+      if (key.first != user_id || known.device.secret_hash.empty()) continue;
+      known.device.secret_hash.clear();
+      ++forgotten;
+    }
+    return forgotten;
+  }
+
   absl::StatusOr<std::optional<SignInLock>> LockForSignIn(absl::string_view user_id,
                                                           const Device& device) override {
     UW_ASSIGN_OR_RETURN(std::optional<User> user, UserById(user_id, true));
