@@ -15,10 +15,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "uwallet/auth/v1/auth.grpc.pb.h"
+#include "uwallet/common/file.h"
 #include "uwallet/ledger/v1/ledger.grpc.pb.h"
 
 namespace uwallet::ctl {
@@ -72,10 +73,8 @@ std::string DeviceSecretPath(const std::string& email, const std::string& device
 
 std::string ReadDeviceSecret(const std::string& path) {
   if (path.empty()) return "";
-  std::ifstream in(path);
-  std::string secret;
-  std::getline(in, secret);
-  return secret;
+  absl::StatusOr<std::string> secret = ReadFile(path);
+  return secret.ok() ? std::string(absl::StripAsciiWhitespace(*secret)) : "";
 }
 
 void KeepDeviceSecret(const std::string& path, const std::string& secret) {

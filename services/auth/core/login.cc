@@ -468,17 +468,13 @@ absl::StatusOr<int> AuthCore::ForgetDevice(const Caller& caller, absl::string_vi
   // The secret first: from this commit on, the device's next sign-in is a new device. Its
   // sessions are signed out after (a sign-in racing in between is challenged like any other).
   UW_RETURN_IF_ERROR(deps_.store->Transact([&](AuthTx& tx) -> absl::Status {
-    UW_ASSIGN_OR_RETURN(bool found, tx.ForgetDevice(current.user_id, device_id));
-    if (!found) return WithReason(absl::StatusCode::kNotFound, reason::kNotFound, "no such device");
+    UW_ASSIGN_OR_RETURN(std::optional<Device> device, tx.ForgetDevice(current.user_id, device_id));
+    if (!device) {
+      return WithReason(absl::StatusCode::kNotFound, reason::kNotFound, "no such device");
+    }
     SecurityEvent forgotten = NewEvent(current.user_id, SecurityEventKind::kDeviceForgotten, caller,
                                        "forgotten by the user");
-    forgotten.device.device_id = std::string(device_id);
-    // Named as the owner knows it, in the event and in fraud's alert.
-    UW_ASSIGN_OR_RETURN(std::vector<KnownDevice> devices, tx.Devices(current.user_id));
-    for (const KnownDevice& known : devices) {
-      if (known.device.device_id == device_id) forgotten.device = known.device;
-    }
-    forgotten.device.secret_hash.clear();
+    forgotten.device = *std::move(device);  // named as the owner knows it (fraud's alert too)
     return tx.AppendSecurityEvent(forgotten);
   }));
   UW_ASSIGN_OR_RETURN(std::vector<SessionRecord> sessions,

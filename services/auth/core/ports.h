@@ -92,9 +92,10 @@ class AuthTx {
   // The user's kKnownDevicesMax most recently used devices, most recent first.
   [[nodiscard]] virtual absl::StatusOr<std::vector<KnownDevice>> Devices(
       absl::string_view user_id) = 0;
-  // Drops the device's secret (it stays recorded); false when the user has no such device.
-  [[nodiscard]] virtual absl::StatusOr<bool> ForgetDevice(absl::string_view user_id,
-                                                          absl::string_view device_id) = 0;
+  // Drops the device's secret (it stays recorded) and returns the device as recorded (no
+  // secret); empty when the user has no such device.
+  [[nodiscard]] virtual absl::StatusOr<std::optional<Device>> ForgetDevice(
+      absl::string_view user_id, absl::string_view device_id) = 0;
   // Drops every device secret of the user; how many devices held one.
   [[nodiscard]] virtual absl::StatusOr<int> ForgetAllDevices(absl::string_view user_id) = 0;
 

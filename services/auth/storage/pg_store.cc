@@ -347,13 +347,18 @@ class PgAuthTx final : public AuthTx {
     return devices;
   }
 
-  absl::StatusOr<bool> ForgetDevice(absl::string_view user_id,
-                                    absl::string_view device_id) override {
+  absl::StatusOr<std::optional<Device>> ForgetDevice(absl::string_view user_id,
+                                                     absl::string_view device_id) override {
     UW_ASSIGN_OR_RETURN(pg::Result r,
                         conn_.Exec("UPDATE devices SET secret_hash = NULL"
-                                   " WHERE user_id = $1::uuid AND device_id = $2 RETURNING 1",
+                                   " WHERE user_id = $1::uuid AND device_id = $2"
+                                   " RETURNING device_id, name, platform, app_version",
                                    pg::P(user_id, device_id)));
-    return r.Rows() == 1;
+    if (r.Rows() == 0) return std::optional<Device>();
+    return std::optional<Device>(Device{.device_id = r.String(0, 0),
+                                        .name = r.String(0, 1),
+                                        .platform = static_cast<int>(r.Int(0, 2)),
+                                        .app_version = r.String(0, 3)});
   }
 
   absl::StatusOr<int> ForgetAllDevices(absl::string_view user_id) override {

@@ -130,12 +130,12 @@ class FakeTx final : public AuthTx {
     return devices;
   }
 
-  absl::StatusOr<bool> ForgetDevice(absl::string_view user_id,
-                                    absl::string_view device_id) override {
+  absl::StatusOr<std::optional<Device>> ForgetDevice(absl::string_view user_id,
+                                                     absl::string_view device_id) override {
     auto it = s_.devices.find(std::make_pair(std::string(user_id), std::string(device_id)));
-    if (it == s_.devices.end()) return false;
+    if (it == s_.devices.end()) return std::optional<Device>();
     it->second.device.secret_hash.clear();
-    return true;
+    return std::optional<Device>(it->second.device);
   }
 
   absl::StatusOr<int> ForgetAllDevices(absl::string_view user_id) override {

@@ -340,10 +340,11 @@ TEST_CASE("the sign-in read: user, hash, lockout, TOTP and devices in one statem
                 UW_ASSIGN_OR_RETURN(std::vector<KnownDevice> before, tx.Devices(user_id));
                 REQUIRE(before.size() == 1);
                 CHECK(before[0].trusted);
-                UW_ASSIGN_OR_RETURN(bool forgot, tx.ForgetDevice(user_id, "d1"));
-                CHECK(forgot);
-                UW_ASSIGN_OR_RETURN(bool unknown, tx.ForgetDevice(user_id, "never-seen"));
-                CHECK_FALSE(unknown);
+                UW_ASSIGN_OR_RETURN(std::optional<Device> forgot, tx.ForgetDevice(user_id, "d1"));
+                CHECK(forgot.has_value());
+                UW_ASSIGN_OR_RETURN(std::optional<Device> unknown,
+                                    tx.ForgetDevice(user_id, "never-seen"));
+                CHECK_FALSE(unknown.has_value());
                 UW_ASSIGN_OR_RETURN(std::vector<KnownDevice> after, tx.Devices(user_id));
                 REQUIRE(after.size() == 1);
                 CHECK_FALSE(after[0].trusted);
